@@ -1,0 +1,91 @@
+"""Run compiled SHACL checks over a data graph and collect findings."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..namespaces import sparql_prologue
+from ..paths import ONTOLOGY_DIR, SHAPES_DIR
+from ..store import Graph
+from ..terms import Term
+from .compiler import Check, compile_shapes
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    focus: Term
+    path: str | None
+    value: Term | None
+    shape: str
+    component: str
+    messages: dict
+
+    def key(self) -> tuple:
+        """What identifies a finding across engines (used to compare with pySHACL)."""
+        return (self.rule, self.severity, self.focus.value, self.path,
+                self.value.n3() if self.value is not None else None)
+
+
+def schema_files() -> list[Path]:
+    """The ontology and code lists, which data graphs are validated together with."""
+    return sorted(ONTOLOGY_DIR.glob("*.ttl"))
+
+
+def shape_files() -> list[Path]:
+    return sorted(SHAPES_DIR.glob("*.ttl"))
+
+
+def load_schema(graph: Graph) -> None:
+    for path in schema_files():
+        graph.load_file(path)
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    graph = Graph()
+    for path in shape_files() + schema_files():
+        graph.load_file(path)
+    return graph
+
+
+@lru_cache(maxsize=1)
+def default_checks() -> tuple[Check, ...]:
+    return tuple(compile_shapes(shapes_graph()))
+
+
+def _subclasses(graph: Graph, cls: str) -> str:
+    rows = graph.select(sparql_prologue() + "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* ?cls }",
+                        {"cls": Term("iri", cls)})
+    classes = {r["c"].value for r in rows if r["c"].is_iri} | {cls}
+    return " ".join(f"<{c}>" for c in sorted(classes))
+
+
+def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
+               workers: int | None = None) -> list[Finding]:
+    """Every finding of `checks` (default: the project's shapes) on `graph`."""
+    checks = default_checks() if checks is None else checks
+    targets = {c.target_class: _subclasses(graph, c.target_class) for c in checks}
+
+    def run(check: Check) -> list[Finding]:
+        rows = graph.select(check.query.replace("{targets}", targets[check.target_class]))
+        found = []
+        for row in rows:
+            value = row.get("value")
+            if value is None and check.node_shape:
+                value = row["this"]
+            path = row["path"].value if row.get("path") is not None else check.path
+            found.append(Finding(check.rule, check.severity, row["this"], path, value,
+                                 check.shape, check.component, check.messages))
+        return found
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = [f for batch in pool.map(run, checks) for f in batch]
+    return results
