@@ -90,7 +90,8 @@ def _one(graph: Graph, query: str, **bindings: Term) -> list[dict[str, Term | No
 
 
 def _shape_info(graph: Graph, shape: str) -> ShapeInfo:
-    rows = _one(graph, "SELECT ?rule ?sev WHERE { OPTIONAL { ?s gc:ruleId ?rule } OPTIONAL { ?s sh:severity ?sev } }",
+    rows = _one(graph, "SELECT ?s ?rule ?sev WHERE { ?s ?anything ?o OPTIONAL { ?s gc:ruleId ?rule } "
+                "OPTIONAL { ?s sh:severity ?sev } }",
                 s=Term("iri", shape))
     rules = {r["rule"].value for r in rows if r["rule"]}
     if len(rules) != 1:
@@ -99,7 +100,7 @@ def _shape_info(graph: Graph, shape: str) -> ShapeInfo:
     severity = SEVERITIES.get(sev.value if sev else SH + "Violation")
     if severity is None:
         raise ShapeError(f"shape <{shape}> has an unknown severity {sev.value}")
-    msgs = _one(graph, "SELECT ?m WHERE { ?s sh:message ?m }", s=Term("iri", shape))
+    msgs = _one(graph, "SELECT ?s ?m WHERE { ?s sh:message ?m }", s=Term("iri", shape))
     messages = {(m["m"].language or "zh"): m["m"].value for m in msgs}
     if not {"zh", "en"} <= messages.keys():
         raise ShapeError(f"shape <{shape}> needs sh:message in @zh and @en")
@@ -108,7 +109,7 @@ def _shape_info(graph: Graph, shape: str) -> ShapeInfo:
 
 def _params(graph: Graph, shape: str) -> dict[str, list[Term]]:
     params: dict[str, list[Term]] = {}
-    for row in _one(graph, "SELECT ?p ?o WHERE { ?s ?p ?o }", s=Term("iri", shape)):
+    for row in _one(graph, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", s=Term("iri", shape)):
         params.setdefault(row["p"].value, []).append(row["o"])
     return params
 
@@ -117,25 +118,28 @@ def _is_deactivated(params: dict[str, list[Term]]) -> bool:
     return any(t.value == "true" for t in params.get(SH + "deactivated", []))
 
 
-def _prefixes(graph: Graph, constraint: Term) -> str:
-    rows = _one(graph, """SELECT ?prefix ?ns WHERE { ?c sh:prefixes ?holder .
-                           ?holder sh:declare [ sh:prefix ?prefix ; sh:namespace ?ns ] }""", c=constraint)
-    return "".join(f"PREFIX {r['prefix'].value}: <{r['ns'].value}>\n" for r in rows)
-
-
-def _sparql_check(graph: Graph, info: ShapeInfo, target: str, constraint: Term,
-                  path: str | None) -> Check:
-    rows = _one(graph, "SELECT ?select WHERE { ?c sh:select ?select }", c=constraint)
-    if len(rows) != 1:
-        raise ShapeError(f"SPARQL constraint of <{info.iri}> needs exactly one sh:select")
-    select = rows[0]["select"].value
-    if "$PATH" in select or not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*\$this\b", select):
-        raise ShapeError(f"SPARQL constraint of <{info.iri}> must project $this and not use $PATH")
-    inner = _prefix_re.sub("", select).replace("$this", "?this")
-    query = _prefixes(graph, constraint) + sparql_prologue() + _SPARQL.format(
-        targets="{targets}", inner=inner)
-    return Check(info.rule, info.severity, info.iri, SH + "SPARQLConstraintComponent", target, path,
-                 info.messages, query, node_shape=path is None)
+def _sparql_checks(graph: Graph, info: ShapeInfo, target: str) -> list[Check]:
+    """One check per sh:sparql constraint of the node shape `info.iri`."""
+    shape = Term("iri", info.iri)
+    selects = _one(graph, "SELECT ?s ?c ?select WHERE { ?s sh:sparql ?c . OPTIONAL { ?c sh:select ?select } }",
+                   s=shape)
+    declared = _one(graph, """SELECT ?s ?c ?prefix ?ns WHERE { ?s sh:sparql ?c . ?c sh:prefixes ?holder .
+                              ?holder sh:declare [ sh:prefix ?prefix ; sh:namespace ?ns ] }""", s=shape)
+    checks = []
+    for constraint in {r["c"] for r in selects}:
+        texts = [r["select"].value for r in selects if r["c"] == constraint and r["select"] is not None]
+        if len(texts) != 1:
+            raise ShapeError(f"SPARQL constraint of <{info.iri}> needs exactly one sh:select")
+        select = texts[0]
+        if "$PATH" in select or not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*\$this\b", select):
+            raise ShapeError(f"SPARQL constraint of <{info.iri}> must project $this and not use $PATH")
+        prefixes = "".join(f"PREFIX {r['prefix'].value}: <{r['ns'].value}>\n"
+                           for r in declared if r["c"] == constraint)
+        inner = _prefix_re.sub("", select).replace("$this", "?this")
+        query = prefixes + sparql_prologue() + _SPARQL.format(targets="{targets}", inner=inner)
+        checks.append(Check(info.rule, info.severity, info.iri, SH + "SPARQLConstraintComponent", target,
+                            None, info.messages, query, node_shape=True))
+    return sorted(checks, key=lambda c: c.query)
 
 
 _prefix_re = re.compile(r"^\s*PREFIX\s+\S*:\s*<[^>]*>\s*$", re.MULTILINE | re.IGNORECASE)
@@ -204,8 +208,6 @@ def compile_shapes(graph: Graph) -> list[Check]:
                 raise ShapeError(f"node shape <{shape}> uses <{pred}>, which this engine does not implement")
         for prop in params.get(SH + "property", []):
             checks.extend(_property_checks(graph, prop.value, target))
-        constraints = params.get(SH + "sparql", [])
-        if constraints:
-            info = _shape_info(graph, shape)
-            checks.extend(_sparql_check(graph, info, target, c, None) for c in constraints)
+        if params.get(SH + "sparql"):
+            checks.extend(_sparql_checks(graph, _shape_info(graph, shape), target))
     return checks

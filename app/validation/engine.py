@@ -61,7 +61,7 @@ def default_checks() -> tuple[Check, ...]:
 
 
 def _subclasses(graph: Graph, cls: str) -> str:
-    rows = graph.select(sparql_prologue() + "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* ?cls }",
+    rows = graph.select(sparql_prologue() + "SELECT DISTINCT ?cls ?c WHERE { ?c rdfs:subClassOf* ?cls }",
                         {"cls": Term("iri", cls)})
     classes = {r["c"].value for r in rows if r["c"].is_iri} | {cls}
     return " ".join(f"<{c}>" for c in sorted(classes))
