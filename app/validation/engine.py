@@ -26,6 +26,7 @@ class Finding:
     shape: str
     component: str
     messages: dict
+    target_class: str = ""
 
     def key(self) -> tuple:
         """What identifies a finding across engines (used to compare with pySHACL)."""
@@ -82,7 +83,7 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
                 value = row["this"]
             path = row["path"].value if row.get("path") is not None else check.path
             found.append(Finding(check.rule, check.severity, row["this"], path, value,
-                                 check.shape, check.component, check.messages))
+                                 check.shape, check.component, check.messages, check.target_class))
         return found
 
     workers = workers or min(4, os.cpu_count() or 1)
