@@ -55,5 +55,17 @@ def generate(out: Path, entries: int, seed: int, defects: float) -> None:
         click.echo(f"植入缺陷 {len(result.defects)} 个，清单见 {result.defects_path}")
 
 
+@main.command(help="生成空白的目录模板（含下拉列表和填写说明）/ write an empty catalogue template (.xlsx) "
+                   "with dropdowns and a 填写说明 sheet.")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="填写说明的语言 / language of the guidance")
+def template(out: Path, lang: str) -> None:
+    from govcat.schema import sheets
+    from govcat.template import write_template
+    write_template(out, lang)
+    click.echo(f"已写入模板 {out}：{'、'.join(sheets())} 及填写说明")
+
+
 if __name__ == "__main__":
     main()
