@@ -67,5 +67,7 @@ def template(out: Path, lang: str) -> None:
     click.echo(f"已写入模板 {out}：{'、'.join(sheets())} 及填写说明")
 
 
+from . import cli_store  # noqa: E402,F401  (registers the store commands on `main`)
+
 if __name__ == "__main__":
     main()

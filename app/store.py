@@ -79,6 +79,7 @@ class Graph:
 
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        self.path = path
 
     def __len__(self) -> int:
         return len(self._store)
@@ -87,6 +88,20 @@ class Graph:
     def load(self, data: bytes | str, fmt: str, base_iri: str | None = None) -> None:
         try:
             self._store.load(data, format=_format(fmt), base_iri=base_iri)
+        except SyntaxError as exc:
+            raise RdfSyntaxError(str(exc)) from None
+
+    def load_into(self, data: bytes | str, fmt: str, graph: str) -> None:
+        """Parse triples into the named graph `graph`."""
+        try:
+            self._store.load(data, format=_format(fmt), to_graph=ox.NamedNode(graph))
+        except SyntaxError as exc:
+            raise RdfSyntaxError(str(exc)) from None
+
+    def bulk_load_file(self, path: Path, fmt: str = "nq") -> None:
+        """Fast load of a large file (atomic: all of it or nothing)."""
+        try:
+            self._store.bulk_load(path=str(path), format=_format(fmt))
         except SyntaxError as exc:
             raise RdfSyntaxError(str(exc)) from None
 
@@ -101,6 +116,51 @@ class Graph:
 
     def add(self, triples: Iterable[tuple[Term, Term, Term]]) -> None:
         self._store.extend(ox.Quad(from_term(s), from_term(p), from_term(o)) for s, p, o in triples)
+
+    def clear_graphs(self, graphs: Iterable[str]) -> None:
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
+
+    def remove_quads(self, quads: Iterable[tuple[Term, Term, Term, str]]) -> None:
+        for s, p, o, g in quads:
+            self._store.remove(ox.Quad(from_term(s), from_term(p), from_term(o), ox.NamedNode(g)))
+
+    def all_quads(self) -> list[tuple[Term, Term, Term, str]]:
+        """Every quad in a named graph (small stores only: scratch graphs, tests)."""
+        return [(to_term(q.subject), to_term(q.predicate), to_term(q.object), q.graph_name.value)
+                for q in self._store if isinstance(q.graph_name, ox.NamedNode)]
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_ntriples(self, graph: str) -> str:
+        """The triples of one named graph as canonical N-Triples (one per line)."""
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)).decode("utf-8")
+
+    def dump_dataset(self, fmt: str = "nq", output: Path | None = None) -> bytes | None:
+        """Every quad (N-Quads or TriG), to `output` or returned."""
+        if output is not None:
+            self._store.dump(str(output), format=_format(fmt))
+            return None
+        return self._store.dump(format=_format(fmt))
+
+    def triples_about(self, subject: str, graph: str | None = None) -> list[tuple[Term, Term, Term]]:
+        g = ox.NamedNode(graph) if graph else None
+        return [(to_term(q.subject), to_term(q.predicate), to_term(q.object))
+                for q in self._store.quads_for_pattern(ox.NamedNode(subject), None, None, g)]
+
+    def graphs_with_object(self, obj: Term) -> set[str]:
+        """Named graphs holding a triple whose object is `obj`."""
+        return {q.graph_name.value for q in self._store.quads_for_pattern(None, None, from_term(obj), None)
+                if isinstance(q.graph_name, ox.NamedNode)}
+
+    def graphs_with(self, predicate: str, obj: Term) -> set[str]:
+        return {q.graph_name.value
+                for q in self._store.quads_for_pattern(None, ox.NamedNode(predicate), from_term(obj), None)
+                if isinstance(q.graph_name, ox.NamedNode)}
 
     # -- querying ------------------------------------------------------------------------
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
@@ -118,6 +178,21 @@ class Graph:
         results = self._store.query(query, substitutions=_substitutions(bindings),
                                     use_default_graph_as_union=True)
         return [(to_term(t.subject), to_term(t.predicate), to_term(t.object)) for t in results]
+
+    def query_raw(self, query: str, result_format: str) -> tuple[str, bytes]:
+        """Any SPARQL query, its results serialized: (kind, bytes) with kind 'solutions', 'boolean' or 'graph'.
+
+        `result_format`: json, csv, tsv, xml for SELECT/ASK; turtle, ntriples for CONSTRUCT/DESCRIBE."""
+        results = self._store.query(query, use_default_graph_as_union=True)
+        if isinstance(results, ox.QueryTriples):
+            fmt = _format({"json": "ttl", "csv": "ttl", "tsv": "ttl", "xml": "rdf"}.get(result_format, result_format))
+            return "graph", results.serialize(format=fmt)
+        fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+               "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}.get(result_format)
+        if fmt is None:
+            raise ValueError(f"{result_format} is not a format for SELECT or ASK results")
+        kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
+        return kind, results.serialize(format=fmt)
 
     def serialize(self, fmt: str = "ttl", prefixes: Mapping[str, str] | None = None) -> bytes:
         rdf_format = _format(fmt)

@@ -1,0 +1,69 @@
+"""Versions of a record: list them, show what changed, bring an earlier one back as a new change."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from govcat.loaders import base_iri
+
+from ..queries import query
+from ..terms import iri
+from .journal import ChangeSet
+from .repository import Catalogue, admin_lines, is_admin_line, quad_lines, today, user_iri, version_lines
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    time: str
+    user: str | None
+    action: str
+    content: list[str] | None      # N-Triples lines; None for a deletion
+    note: str | None
+
+
+class HistoryError(Exception):
+    """A history request that cannot be met (unknown record or version); zh and en text."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+        super().__init__(en)
+
+
+def versions(cat: Catalogue, record: str) -> list[Version]:
+    rows = cat.graph.select(query("versions"), {"record": iri(record)})
+    return [Version(int(r["n"].value), r["time"].value, r["user"].value if r["user"] else None,
+                    r["action"].value, r["content"].value.split("\n") if r["content"] else None,
+                    r["note"].value if r["note"] else None) for r in rows]
+
+
+def diff(old: list[str] | None, new: list[str] | None) -> list[str]:
+    """A readable diff of two versions' triples: '+ predicate value' / '- predicate value'."""
+    before = [_readable(line) for line in old or [] if not is_admin_line(line)]
+    after = [_readable(line) for line in new or [] if not is_admin_line(line)]
+    return [line for line in difflib.unified_diff(sorted(before), sorted(after), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def _readable(line: str) -> str:
+    subject, rest = line.split("> ", 1)
+    rest = rest.rstrip(" .")
+    return f"item {subject.rsplit('/', 1)[-1]}: {rest}" if "/item/" in subject else rest
+
+
+def restore_version(cat: Catalogue, record: str, number: int, user: str) -> int:
+    """Make version `number` of `record` current again, as a new version; returns the new number."""
+    history = versions(cat, record)
+    chosen = next((v for v in history if v.number == number), None)
+    if chosen is None:
+        raise HistoryError(f"记录没有第 {number} 版", f"the record has no version {number}")
+    if chosen.content is None:
+        raise HistoryError(f"第 {number} 版是一次删除，没有内容可恢复", f"version {number} is a deletion; it has no content")
+    n = (history[-1].number if history else 0) + 1
+    editor = user_iri(base_iri(), user)
+    content = [line for line in chosen.content if not is_admin_line(line)]
+    state = next((line.rsplit(" ", 2)[-2][1:-1] for line in chosen.content if "#workflowState>" in line), None)
+    full = content + admin_lines(record, n, editor, state, today())
+    cat.commit(ChangeSet(clear={record}, add=quad_lines(record, full)
+                         + version_lines(record, n, editor, "restore", full, note=f"restored version {number}")))
+    return n

@@ -1,0 +1,147 @@
+"""One catalogue = one folder: the Oxigraph store (`oxigraph/`) and the journal of the change in flight.
+
+Named graphs (docs/model.md, "The store"): each record (department, system, entry with its data items,
+flow) in the graph named by its IRI; the ontology, code lists, shapes, history and users in graphs of
+their own under https://w3id.org/govcat/graph/."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from ..namespaces import GC, RDF_TYPE, XSD
+from ..paths import ONTOLOGY_DIR
+from ..queries import query
+from ..store import Graph
+from ..terms import Term, iri, literal, nt_iri, nt_literal
+from ..validation.engine import shape_files
+from . import journal
+from .journal import ChangeSet
+
+GRAPHS = "https://w3id.org/govcat/graph/"
+ONTOLOGY_GRAPH, CODELISTS_GRAPH, SHAPES_GRAPH = GRAPHS + "ontology", GRAPHS + "codelists", GRAPHS + "shapes"
+HISTORY_GRAPH, USERS_GRAPH = GRAPHS + "history", GRAPHS + "users"
+
+# Triples a record's graph holds about its administration, not its content.
+ADMIN_PREDICATES = (GC + "workflowState", GC + "version", GC + "lastEditor", "http://purl.org/dc/terms/modified")
+_ADMIN_MARKS = tuple(f"> {nt_iri(p)} " for p in ADMIN_PREDICATES)
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("GOVCAT_STORE", "data/store"))
+
+
+def is_admin_line(line: str) -> bool:
+    return any(mark in line for mark in _ADMIN_MARKS)
+
+
+def quad_lines(graph: str, ntriples: str | list[str]) -> list[str]:
+    """N-Triples lines placed in `graph` as N-Quads lines."""
+    lines = ntriples.splitlines() if isinstance(ntriples, str) else ntriples
+    g = " " + nt_iri(graph) + " .\n"
+    return [line.rstrip()[:-1].rstrip() + g for line in lines if line.strip()]
+
+
+class Catalogue:
+    """The store folder; every write goes through `commit` (journalled, atomic)."""
+
+    def __init__(self, folder: Path, graph: Graph):
+        self.folder, self.graph = folder, graph
+
+    @classmethod
+    def open(cls, folder: Path | None = None) -> "Catalogue":
+        folder = Path(folder or default_store_path())
+        folder.mkdir(parents=True, exist_ok=True)
+        cat = cls(folder, Graph(folder / "oxigraph"))
+        journal.recover(folder, cat.graph)
+        cat._install_schema()
+        return cat
+
+    def commit(self, change: ChangeSet) -> None:
+        if change:
+            journal.commit(self.folder, self.graph, change)
+
+    def _install_schema(self) -> None:
+        """Keep the ontology, code lists and shapes graphs equal to the project's files."""
+        change = ChangeSet()
+        for graph, files in ((ONTOLOGY_GRAPH, [ONTOLOGY_DIR / "govcat.ttl"]),
+                             (CODELISTS_GRAPH, [ONTOLOGY_DIR / "codelists.ttl"]),
+                             (SHAPES_GRAPH, shape_files())):
+            scratch = Graph()
+            for path in files:
+                scratch.load_into(path.read_bytes(), "ttl", graph)
+            wanted = sorted(scratch.graph_ntriples(graph).splitlines())
+            if sorted(self.graph.graph_ntriples(graph).splitlines()) != wanted:
+                change.clear.add(graph)
+                change.add.extend(quad_lines(graph, wanted))
+        self.commit(change)
+
+    # -- reading records ---------------------------------------------------------------------------
+    def record_lines(self, record: str) -> list[str]:
+        """The current N-Triples of a record's graph (empty if there is no such record)."""
+        return [line for line in self.graph.graph_ntriples(record).splitlines() if line]
+
+    def exists(self, record: str) -> bool:
+        return self.graph.has_graph(record)
+
+    def resolve(self, code: str) -> str | None:
+        """The record IRI for a code (信息资源代码, 系统编码, 流编码, 统一社会信用代码) or an IRI."""
+        if code.startswith(("http://", "https://")):
+            return code if self.exists(code) else None
+        rows = self.graph.select(query("record_by_code"), {"code": literal(code)})
+        return rows[0]["record"].value if rows else None
+
+    def admin_value(self, record: str, predicate: str) -> Term | None:
+        for _s, p, o in self.graph.triples_about(record, record):
+            if p.value == predicate:
+                return o
+        return None
+
+    def version_number(self, record: str) -> int:
+        value = self.admin_value(record, GC + "version")
+        return int(value.value) if value is not None else 0
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def user_iri(base: str, name: str) -> str:
+    from ..terms import iri_segment
+    return f"{base}user/{iri_segment(name)}"
+
+
+def admin_lines(record: str, version: int, editor: str, state: str | None, modified: str) -> list[str]:
+    s = nt_iri(record)
+    lines = [f"{s} {nt_iri(GC + 'version')} {nt_literal(str(version), XSD + 'integer')} .",
+             f"{s} {nt_iri(GC + 'lastEditor')} {nt_iri(editor)} .",
+             f"{s} <http://purl.org/dc/terms/modified> {nt_literal(modified, XSD + 'date')} ."]
+    if state:
+        lines.append(f"{s} {nt_iri(GC + 'workflowState')} {nt_iri(state)} .")
+    return lines
+
+
+def version_lines(record: str, n: int, user: str, action: str, content: list[str] | None,
+                  note: str | None = None, source: str | None = None) -> list[str]:
+    """History triples of one version (N-Quads in the history graph)."""
+    v = nt_iri(f"{record}#v{n}")
+    triples = [f"{v} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'Version')} .",
+               f"{v} {nt_iri(GC + 'versionOf')} {nt_iri(record)} .",
+               f"{v} {nt_iri(GC + 'versionNumber')} {nt_literal(str(n), XSD + 'integer')} .",
+               f"{v} <http://www.w3.org/ns/prov#generatedAtTime> {nt_literal(now(), XSD + 'dateTime')} .",
+               f"{v} <http://www.w3.org/ns/prov#wasAttributedTo> {nt_iri(user)} .",
+               f"{v} {nt_iri(GC + 'action')} {nt_literal(action)} ."]
+    if content is not None:
+        triples.append(f"{v} {nt_iri(GC + 'content')} {nt_literal(chr(10).join(sorted(content)))} .")
+    if note:
+        triples.append(f"{v} {nt_iri(GC + 'note')} {nt_literal(note)} .")
+    if source:
+        triples.append(f"{v} {nt_iri(GC + 'sourceFile')} {nt_literal(source)} .")
+    return quad_lines(HISTORY_GRAPH, triples)
+
+
+__all__ = ["Catalogue", "ChangeSet", "GRAPHS", "HISTORY_GRAPH", "USERS_GRAPH", "iri"]
