@@ -69,5 +69,6 @@ def template(out: Path, lang: str) -> None:
 
 from . import cli_store  # noqa: E402,F401  (registers the store commands on `main`)
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":   # run as a script, this module is not govcat.cli: use the real one
+    from govcat.cli import main as govcat_main
+    govcat_main()

@@ -6,6 +6,7 @@ their own under https://w3id.org/govcat/graph/."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
@@ -67,13 +68,16 @@ class Catalogue:
         for graph, files in ((ONTOLOGY_GRAPH, [ONTOLOGY_DIR / "govcat.ttl"]),
                              (CODELISTS_GRAPH, [ONTOLOGY_DIR / "codelists.ttl"]),
                              (SHAPES_GRAPH, shape_files())):
+            digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+            stamp = (iri(graph), iri(GC + "sourceDigest"), literal(digest))
+            if stamp in self.graph.triples_about(graph, graph):
+                continue
             scratch = Graph()
             for path in files:
                 scratch.load_into(path.read_bytes(), "ttl", graph)
-            wanted = sorted(scratch.graph_ntriples(graph).splitlines())
-            if sorted(self.graph.graph_ntriples(graph).splitlines()) != wanted:
-                change.clear.add(graph)
-                change.add.extend(quad_lines(graph, wanted))
+            change.clear.add(graph)
+            change.add.extend(quad_lines(graph, scratch.graph_ntriples(graph)))
+            change.add.extend(quad_lines(graph, [" ".join(t.n3() for t in stamp) + " ."]))
         self.commit(change)
 
     # -- reading records ---------------------------------------------------------------------------

@@ -1,0 +1,4 @@
+"""`python -m govcat …` is the `govcat` command."""
+from govcat.cli import main
+
+main()
