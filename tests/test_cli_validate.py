@@ -62,7 +62,7 @@ def test_turtle_report_is_a_shacl_validation_report(tmp_path):
 
 
 def test_installed_console_script_runs(small_csv):
-    proc = subprocess.run([sys.executable, "-m", "govcat.cli", "validate", str(small_csv), "--lang", "en"],
+    proc = subprocess.run([sys.executable, "-m", "govcat", "validate", str(small_csv), "--lang", "en"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "conforms" in proc.stdout

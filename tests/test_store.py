@@ -3,7 +3,6 @@ export, dump and restore. A real on-disk Oxigraph store in a temporary folder.""
 from __future__ import annotations
 
 import csv
-import re
 import shutil
 import subprocess
 import sys
@@ -18,15 +17,7 @@ from govcat.catalogue.users import UserError, add_user, authenticate
 from govcat.catalogue.workflow import transition
 from govcat.generate import generate_catalogue
 from govcat.terms import iri
-
-TIME = re.compile(r'"[0-9T:\-]+Z"\^\^<http://www.w3.org/2001/XMLSchema#dateTime>')
-BNODE = re.compile(r"_:[A-Za-z0-9]+")
-
-
-def dataset(cat: Catalogue) -> list[str]:
-    """Every quad, with version timestamps blanked so that two runs compare equal."""
-    return sorted(BNODE.sub("_:b", TIME.sub('"T"', line)) for line in cat.graph.dump_dataset("nq").decode().splitlines())
-
+from storeutil import dataset
 
 def rows(folder, sheet):
     with open(folder / f"{sheet}.csv", encoding="utf-8-sig", newline="") as f:

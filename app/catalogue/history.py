@@ -9,7 +9,7 @@ from govcat.loaders import base_iri
 from ..queries import query
 from ..terms import iri
 from .journal import ChangeSet
-from .repository import Catalogue, admin_lines, is_admin_line, quad_lines, today, user_iri, version_lines
+from .repository import Catalogue, is_admin_line, user_iri
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ class HistoryError(Exception):
 
 
 def versions(cat: Catalogue, record: str) -> list[Version]:
+    """Every version, oldest first; the content of the last one is the record's current graph."""
     rows = cat.graph.select(query("versions"), {"record": iri(record)})
-    return [Version(int(r["n"].value), r["time"].value, r["user"].value if r["user"] else None,
-                    r["action"].value, r["content"].value.split("\n") if r["content"] else None,
-                    r["note"].value if r["note"] else None) for r in rows]
+    found = [Version(int(r["n"].value), r["time"].value, r["user"].value if r["user"] else None,
+                     r["action"].value, r["content"].value.split("\n") if r["content"] else None,
+                     r["note"].value if r["note"] else None) for r in rows]
+    if found and found[-1].action != "delete":
+        last = found[-1]
+        found[-1] = Version(last.number, last.time, last.user, last.action, cat.record_lines(record), last.note)
+    return found
 
 
 def diff(old: list[str] | None, new: list[str] | None) -> list[str]:
@@ -59,11 +64,10 @@ def restore_version(cat: Catalogue, record: str, number: int, user: str) -> int:
         raise HistoryError(f"记录没有第 {number} 版", f"the record has no version {number}")
     if chosen.content is None:
         raise HistoryError(f"第 {number} 版是一次删除，没有内容可恢复", f"version {number} is a deletion; it has no content")
-    n = (history[-1].number if history else 0) + 1
-    editor = user_iri(base_iri(), user)
     content = [line for line in chosen.content if not is_admin_line(line)]
     state = next((line.rsplit(" ", 2)[-2][1:-1] for line in chosen.content if "#workflowState>" in line), None)
-    full = content + admin_lines(record, n, editor, state, today())
-    cat.commit(ChangeSet(clear={record}, add=quad_lines(record, full)
-                         + version_lines(record, n, editor, "restore", full, note=f"restored version {number}")))
+    change = ChangeSet()
+    n = cat.stage(change, record, content, user=user_iri(base_iri(), user), action="restore", state=state,
+                  note=f"restored version {number}")
+    cat.commit(change)
     return n

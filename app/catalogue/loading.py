@@ -20,8 +20,7 @@ from ..terms import Term, iri
 from ..validation.engine import load_schema
 from ..validation.run import Report, validate_loaded
 from .journal import ChangeSet
-from .repository import (GRAPHS, Catalogue, admin_lines, is_admin_line, quad_lines, today, user_iri,
-                         version_lines)
+from .repository import GRAPHS, Catalogue, is_admin_line, user_iri
 
 INCOMING, CONTEXT = GRAPHS + "incoming", GRAPHS + "context"
 WORKFLOW = "https://w3id.org/govcat/code/workflow-state/"
@@ -70,6 +69,7 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
     editor = user_iri(base_iri(), user)
     change = ChangeSet()
     entry_records = {s for s, cls in classes.items() if cls == ENTRY}
+    source = Path(loaded.file).name
     for record, lines in incoming.items():
         content = sorted(set(lines))
         old = cat.record_lines(record)
@@ -77,13 +77,9 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
             outcome.unchanged += 1
             continue
         (outcome.changed if old else outcome.new).append(record)
-        n = cat.version_number(record) + 1
         state = (PUBLISHED if publish else DRAFT) if record in entry_records else None
-        full = content + admin_lines(record, n, editor, state, today())
-        change.clear.add(record)
-        change.add.extend(quad_lines(record, full))
-        change.add.extend(version_lines(record, n, editor, "publish" if publish else "load", full,
-                                        source=Path(loaded.file).name))
+        cat.stage(change, record, content, user=editor, action="publish" if publish else "load", state=state,
+                  source=source, old=old)
     if replace_department:
         dept = cat.resolve(replace_department)
         if dept is None:
@@ -93,9 +89,7 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
             record = row["record"].value
             if record not in incoming and record not in outcome.removed:
                 outcome.removed.append(record)
-                change.clear.add(record)
-                change.add.extend(version_lines(record, cat.version_number(record) + 1, editor, "delete",
-                                                None, source=Path(loaded.file).name))
+                cat.stage(change, record, None, user=editor, action="delete", source=source)
     if not dry_run and change:
         progress("写入 / writing")
         cat.commit(change)

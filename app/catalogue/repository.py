@@ -103,7 +103,28 @@ class Catalogue:
 
     def version_number(self, record: str) -> int:
         value = self.admin_value(record, GC + "version")
-        return int(value.value) if value is not None else 0
+        if value is not None:
+            return int(value.value)
+        rows = self.graph.select(query("last_version"), {"record": iri(record)})   # deleted records
+        return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+
+    def stage(self, change: ChangeSet, record: str, content: list[str] | None, *, user: str, action: str,
+              state: str | None = None, editor: str | None = None, modified: str | None = None,
+              note: str | None = None, source: str | None = None, old: list[str] | None = None) -> int:
+        """Add to `change` a new version of `record` with `content` (N-Triples lines without the admin
+        triples; None deletes the record). The content it replaces moves into the history as the
+        previous version's content, so that no update destroys anything. Returns the version number."""
+        old = self.record_lines(record) if old is None else old
+        n = self.version_number(record) + 1
+        change.clear.add(record)
+        if old:
+            retired = nt_literal("\n".join(sorted(old)))
+            change.add.extend(quad_lines(HISTORY_GRAPH, [f"{nt_iri(f'{record}#v{n - 1}')} {nt_iri(GC + 'content')} {retired} ."]))
+        if content is not None:
+            full = content + admin_lines(record, n, editor or user, state, modified or today())
+            change.add.extend(quad_lines(record, full))
+        change.add.extend(version_lines(record, n, user, action, note=note, source=source))
+        return n
 
 
 def today() -> str:
@@ -129,9 +150,10 @@ def admin_lines(record: str, version: int, editor: str, state: str | None, modif
     return lines
 
 
-def version_lines(record: str, n: int, user: str, action: str, content: list[str] | None,
-                  note: str | None = None, source: str | None = None) -> list[str]:
-    """History triples of one version (N-Quads in the history graph)."""
+def version_lines(record: str, n: int, user: str, action: str, note: str | None = None,
+                  source: str | None = None) -> list[str]:
+    """History triples of one version (N-Quads in the history graph). The content of the current version
+    is the record's graph; it is copied into the history when a later version replaces it."""
     v = nt_iri(f"{record}#v{n}")
     triples = [f"{v} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'Version')} .",
                f"{v} {nt_iri(GC + 'versionOf')} {nt_iri(record)} .",
@@ -139,8 +161,6 @@ def version_lines(record: str, n: int, user: str, action: str, content: list[str
                f"{v} <http://www.w3.org/ns/prov#generatedAtTime> {nt_literal(now(), XSD + 'dateTime')} .",
                f"{v} <http://www.w3.org/ns/prov#wasAttributedTo> {nt_iri(user)} .",
                f"{v} {nt_iri(GC + 'action')} {nt_literal(action)} ."]
-    if content is not None:
-        triples.append(f"{v} {nt_iri(GC + 'content')} {nt_literal(chr(10).join(sorted(content)))} .")
     if note:
         triples.append(f"{v} {nt_iri(GC + 'note')} {nt_literal(note)} .")
     if source:

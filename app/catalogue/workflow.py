@@ -9,7 +9,7 @@ from ..namespaces import GC
 from .history import HistoryError
 from .journal import ChangeSet
 from .loading import DRAFT, ENTRY, PUBLISHED, RETURNED, SUBMITTED, WITHDRAWN
-from .repository import Catalogue, admin_lines, is_admin_line, quad_lines, today, version_lines
+from .repository import Catalogue, is_admin_line
 from .users import User, UserError, get_user
 
 STATE_NAMES = {DRAFT: "草稿", SUBMITTED: "待审核", PUBLISHED: "已发布", RETURNED: "退回修改", WITHDRAWN: "已下线"}
@@ -47,13 +47,13 @@ def transition(cat: Catalogue, code: str, action: str, user_name: str, reason: s
         raise UserError("审核人不能是该信息资源的最后编辑人", "the reviewer must not be the entry's last editor")
     if action == "return" and not (reason or "").strip():
         raise UserError("退回修改必须说明理由（--reason）", "returning an entry needs a reason (--reason)")
-    n = cat.version_number(record) + 1
     content = [line for line in lines if not is_admin_line(line)]
     modified = cat.admin_value(record, "http://purl.org/dc/terms/modified")    # a state change is no edit
-    full = content + admin_lines(record, n, editor.value if editor else user.iri, target,
-                                 modified.value if modified else today())
-    cat.commit(ChangeSet(clear={record}, add=quad_lines(record, full)
-                         + version_lines(record, n, user.iri, action, full, note=reason)))
+    change = ChangeSet()
+    cat.stage(change, record, content, user=user.iri, action=action, state=target,
+              editor=editor.value if editor else user.iri, modified=modified.value if modified else None,
+              note=reason, old=lines)
+    cat.commit(change)
     return target
 
 
