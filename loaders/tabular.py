@@ -21,7 +21,7 @@ from .errors import LoadError
 _SPLIT = re.compile(r"[;；]")
 _NOTE = re.compile(r"\s*[（(][^）)]*[）)]\s*$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")   # GUIDE C19: text dates are YYYY-MM-DD, nothing else
-_TRUE, _FALSE = {"是", "true", "True", "TRUE", "1", "Y", "y"}, {"否", "false", "False", "FALSE", "0", "N", "n"}
+_TRUE, _FALSE = {"是"}, {"否"}    # GUIDE C15/S17: 是 or 否, nothing else
 _TYPE = nt_iri(RDF_TYPE)
 
 

@@ -36,7 +36,7 @@ class EntryDefects:
         if row is None:
             return False
         old = row[E["信息资源分类"]]
-        new = self.rng.choice(["309", "310", "300", "213", "220"]) + old[3:]
+        new = self.rng.choice(["309", "310", "300", "311", "399"]) + old[3:]   # 3xx beyond 308; an unknown 主题 (2xx) is only a Warning
         row[E["信息资源分类"]] = new
         self._recode(i, new + "/" + row[E["信息资源代码"]].split("/")[1])
         return self._add("C01", "信息资源", row, f"classification {new}: 类+项 {new[:3]} is no node of §3.1")

@@ -28,8 +28,9 @@ def as_text(report: Report, lang: str = "zh") -> str:
             lines.append(f"{sheet or '(no sheet)'} row {row}" if row else f"{sheet or '(no sheet)'}")
         for r in group:
             where = f"「{r.column}」" if r.column else ""
-            value = f"（值：{r.shown}）" if lang == "zh" and r.shown is not None else (
-                f" (value: {r.shown})" if r.shown is not None else "")
+            shown = r.shown if r.value != r.focus else None    # a missing value is reported on the record
+            value = f"（值：{shown}）" if lang == "zh" and shown is not None else (
+                f" (value: {shown})" if shown is not None else "")
             message = r.messages.get(lang) or r.messages["zh"]
             lines.append(f"  [{names[r.severity]} {r.rule}] {where}{message}{value}")
     totals = report.by_severity()
