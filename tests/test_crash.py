@@ -18,7 +18,7 @@ from govcat.generate import generate_catalogue
 
 from storeutil import dataset
 
-KILLS = 8
+KILLS = 6
 
 
 def _edit_titles(src, dst):
@@ -48,7 +48,7 @@ def _state(store):
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     base = tmp_path_factory.mktemp("crash")
-    first = generate_catalogue(base / "a", entries=2500, seed=21).path
+    first = generate_catalogue(base / "a", entries=1200, seed=21).path
     _edit_titles(first, base / "b")
     assert _load(base / "before", first).wait() == 0
     shutil.copytree(base / "before", base / "after")

@@ -65,8 +65,9 @@ class Catalogue:
     def _install_schema(self) -> None:
         """Keep the ontology, code lists and shapes graphs equal to the project's files."""
         change = ChangeSet()
-        for graph, files in ((ONTOLOGY_GRAPH, [ONTOLOGY_DIR / "govcat.ttl"]),
-                             (CODELISTS_GRAPH, [ONTOLOGY_DIR / "codelists.ttl"]),
+        codelists = ONTOLOGY_DIR / "codelists.ttl"
+        for graph, files in ((ONTOLOGY_GRAPH, [f for f in sorted(ONTOLOGY_DIR.glob("*.ttl")) if f != codelists]),
+                             (CODELISTS_GRAPH, [codelists]),
                              (SHAPES_GRAPH, shape_files())):
             digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
             stamp = (iri(graph), iri(GC + "sourceDigest"), literal(digest))
