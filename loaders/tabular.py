@@ -119,6 +119,25 @@ class _Converter:
         return found
 
 
+def _plan(conv: "_Converter", column: Column):
+    """(predicate, cell converter, multi-valued) for one column; repeated cell texts convert once."""
+    memo: dict[str, str] = {}
+    kind = column.kind
+    if kind == "text" and not column.datatype:
+        def convert(raw, text):
+            return nt_literal(text)
+    elif kind == "date":
+        def convert(raw, text):     # Excel date cells differ from text cells with the same text
+            return conv.value(column, raw, text)
+    else:
+        def convert(raw, text):
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = conv.value(column, raw, text)
+            return found
+    return nt_iri(column.path), convert, bool(column.separator)
+
+
 def check_headers(file: str, sheet: Sheet, headers: list) -> list[Column | None]:
     """The column for each position of the header row; unknown or missing headers are errors."""
     names = [cell_text(h) for h in headers]
@@ -151,27 +170,35 @@ def to_rdf(file: str, tables: dict[str, SheetRows], base: str) -> Loaded:
     conv = _Converter(file, base)
     loaded = Loaded(file)
     lines: list[str] = []
+    append = lines.append
     for name, sheet in spec.items():
         table = tables[name]
         columns = check_headers(file, sheet, table.headers)
+        plans = [_plan(conv, c) if c is not None else None for c in columns]
+        width = len(columns)
+        type_tail = f" {_TYPE} {nt_iri(sheet.target)} .\n"
         count = 0
         item_numbers: dict[str, int] = {}
         for row_number, cells in table.rows:
-            texts = [cell_text(c) for c in cells[:len(columns)]]
+            texts = [c.strip() if isinstance(c, str) else cell_text(c) for c in cells[:width]]
             if not any(texts):
                 continue
             count += 1
             subject = _subject(sheet, columns, texts, row_number, base, loaded.sources, item_numbers)
             loaded.sources[subject] = (name, row_number)
-            s = nt_iri(subject)
-            lines.append(f"{s} {_TYPE} {nt_iri(sheet.target)} .\n")
-            for column, raw, text in zip(columns, cells, texts):
-                if column is None or not text:
+            s = "<" + subject + ">"
+            append(s + type_tail)
+            for plan, raw, text in zip(plans, cells, texts):
+                if plan is None or not text:
                     continue
-                parts = [p.strip() for p in _SPLIT.split(text)] if column.separator else [text]
-                for part in parts:
-                    if part:
-                        lines.append(f"{s} {nt_iri(column.path)} {conv.value(column, raw, part)} .\n")
+                pred, convert, separated = plan
+                if separated:
+                    for part in _SPLIT.split(text):
+                        part = part.strip()
+                        if part:
+                            append(f"{s} {pred} {convert(raw, part)} .\n")
+                else:
+                    append(f"{s} {pred} {convert(raw, text)} .\n")
         loaded.counts[name] = count
     loaded.ntriples = "".join(lines)
     return loaded

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..store import Graph
 
 COMMITTED, STAGING = "journal", "journal.tmp"
+BULK_THRESHOLD = 4 << 20   # bytes of N-Quads above which bulk loading pays off
 
 
 @dataclass
@@ -67,8 +68,11 @@ def apply(folder: Path, graph: Graph) -> None:
         scratch = Graph()
         scratch.load(remove, "nq")
         graph.remove_quads(scratch.all_quads())
-    if (committed / "add.nq").stat().st_size:
+    size = (committed / "add.nq").stat().st_size
+    if size > BULK_THRESHOLD:
         graph.bulk_load_file(committed / "add.nq", "nq")
+    elif size:
+        graph.load_file(committed / "add.nq", "nq")     # small changes: a plain transaction is faster
     graph.flush()
     shutil.rmtree(committed)
     _fsync_dir(folder)

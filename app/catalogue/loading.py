@@ -49,17 +49,24 @@ def load_file(cat: Catalogue, path: Path, user: str, *, dry_run: bool = False, p
                        replace_department=replace_department, progress=progress)
 
 
+def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") -> LoadOutcome:
+    """An edit of one record (its triples, data items included, as N-Triples): validated in the context
+    of the store, written atomically with its history. The web layer's write path."""
+    return load_loaded(cat, Loaded(source, ntriples=ntriples, rdf_format="nt"), user, action="edit")
+
+
 def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = False, publish: bool = False,
-                replace_department: str | None = None, progress: Progress = lambda step: None) -> LoadOutcome:
+                replace_department: str | None = None, progress: Progress = lambda step: None,
+                action: str = "load") -> LoadOutcome:
     progress("在上下文中验证 / validating in context")
     graph, owner, orphans = context_graph(cat, loaded)
-    report = validate_loaded(loaded, graph)
+    classes = _classes(graph)
+    report = validate_loaded(loaded, graph, classes=set(classes.values()) | {GC + "DataItem"})
     mine = set(owner) | set(orphans)
     report.results = [r for r in report.results if r.focus in mine]
     outcome = LoadOutcome(report)
     if not report.conforms:
         return outcome
-    classes = _classes(graph)
     strays = sorted(set(orphans) | {r for r in owner.values() if r not in classes})
     if strays:
         raise LoadError(loaded.file, f"这些数据不属于本文件中的任何记录（信息项须与其信息资源一起导入）：{strays[:5]}",
@@ -70,6 +77,7 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
     change = ChangeSet()
     entry_records = {s for s, cls in classes.items() if cls == ENTRY}
     source = Path(loaded.file).name
+    past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
     for record, lines in incoming.items():
         content = sorted(set(lines))
         old = cat.record_lines(record)
@@ -77,9 +85,13 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
             outcome.unchanged += 1
             continue
         (outcome.changed if old else outcome.new).append(record)
+        version = None
+        if not old:
+            past = cat.last_versions() if past is None else past
+            version = past.get(record, 0)
         state = (PUBLISHED if publish else DRAFT) if record in entry_records else None
-        cat.stage(change, record, content, user=editor, action="publish" if publish else "load", state=state,
-                  source=source, old=old)
+        cat.stage(change, record, content, user=editor, action="publish" if publish else action, state=state,
+                  source=source, old=old, version=version)
     if replace_department:
         dept = cat.resolve(replace_department)
         if dept is None:

@@ -109,14 +109,19 @@ class Catalogue:
         rows = self.graph.select(query("last_version"), {"record": iri(record)})   # deleted records
         return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
 
+    def last_versions(self) -> dict[str, int]:
+        """The highest version number of every record that ever existed (one query)."""
+        return {r["record"].value: int(r["n"].value) for r in self.graph.select(query("last_versions"))}
+
     def stage(self, change: ChangeSet, record: str, content: list[str] | None, *, user: str, action: str,
               state: str | None = None, editor: str | None = None, modified: str | None = None,
-              note: str | None = None, source: str | None = None, old: list[str] | None = None) -> int:
+              note: str | None = None, source: str | None = None, old: list[str] | None = None,
+              version: int | None = None) -> int:
         """Add to `change` a new version of `record` with `content` (N-Triples lines without the admin
         triples; None deletes the record). The content it replaces moves into the history as the
         previous version's content, so that no update destroys anything. Returns the version number."""
         old = self.record_lines(record) if old is None else old
-        n = self.version_number(record) + 1
+        n = (self.version_number(record) if version is None else version) + 1
         change.clear.add(record)
         if old:
             retired = nt_literal("\n".join(sorted(old)))

@@ -69,9 +69,12 @@ def _subclasses(graph: Graph, cls: str) -> str:
 
 
 def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
-               workers: int | None = None) -> list[Finding]:
-    """Every finding of `checks` (default: the project's shapes) on `graph`."""
+               workers: int | None = None, classes: set[str] | None = None) -> list[Finding]:
+    """Every finding of `checks` (default: the project's shapes) on `graph`; with `classes`, only the
+    checks that target one of them (findings about other records are not wanted)."""
     checks = default_checks() if checks is None else checks
+    if classes is not None:
+        checks = tuple(c for c in checks if c.target_class in classes)
     targets = {c.target_class: _subclasses(graph, c.target_class) for c in checks}
 
     def run(check: Check) -> list[Finding]:

@@ -68,9 +68,9 @@ def data_graph(loaded: Loaded) -> Graph:
     return graph
 
 
-def validate_loaded(loaded: Loaded, graph: Graph | None = None) -> Report:
+def validate_loaded(loaded: Loaded, graph: Graph | None = None, classes: set[str] | None = None) -> Report:
     graph = graph or data_graph(loaded)
-    findings = run_checks(graph)
+    findings = run_checks(graph, classes=classes)
     return Report(loaded.file, place(findings, loaded.sources), dict(loaded.counts))
 
 
