@@ -14,6 +14,7 @@ from ..terms import Term
 from .compiler import Check, compile_shapes
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+SMALL_GRAPH = 50_000   # triples
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,17 @@ def shape_files() -> list[Path]:
     return sorted(SHAPES_DIR.glob("*.ttl"))
 
 
-def load_schema(graph: Graph) -> None:
+@lru_cache(maxsize=1)
+def _schema_ntriples() -> str:
+    graph = Graph()
     for path in schema_files():
         graph.load_file(path)
+    return graph.serialize("nt").decode("utf-8")
+
+
+def load_schema(graph: Graph) -> None:
+    """Add the ontology and code lists (parsed once per process, then loaded as N-Triples)."""
+    graph.load(_schema_ntriples(), "nt")
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +84,7 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
     checks = default_checks() if checks is None else checks
     if classes is not None:
         checks = tuple(c for c in checks if c.target_class in classes)
-    targets = {c.target_class: _subclasses(graph, c.target_class) for c in checks}
+    targets = {cls: _subclasses(graph, cls) for cls in {c.target_class for c in checks}}
 
     def run(check: Check) -> list[Finding]:
         rows = graph.select(check.query.replace("{targets}", targets[check.target_class]))
@@ -89,7 +98,10 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
                                  check.shape, check.component, check.messages, check.target_class))
         return found
 
-    workers = workers or min(4, os.cpu_count() or 1)
+    if workers is None:   # threads pay off once queries take longer than handing them over
+        workers = 1 if len(graph) < SMALL_GRAPH else min(4, os.cpu_count() or 1)
+    if workers == 1:
+        return [f for check in checks for f in run(check)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = [f for batch in pool.map(run, checks) for f in batch]
     return results
