@@ -31,7 +31,9 @@ _NON_CONSTRAINT = {
 
 _VALUE_FILTERS = {
     SH + "datatype": "FILTER(!isLiteral(?value) || datatype(?value) != {arg})",
-    SH + "class": "FILTER NOT EXISTS {{ ?value rdf:type/rdfs:subClassOf* {arg} }}",
+    # {{classes <C>}} is filled in by the engine with C and its subclasses in the data graph, which is
+    # rdf:type/rdfs:subClassOf* of SHACL, evaluated once instead of once per value
+    SH + "class": "FILTER NOT EXISTS {{ ?value a ?valueClass . VALUES ?valueClass {{ {{classes {arg}}} }} }}",
     SH + "minLength": "FILTER(isBlank(?value) || STRLEN(STR(?value)) < {arg})",
     SH + "maxLength": "FILTER(isBlank(?value) || STRLEN(STR(?value)) > {arg})",
     SH + "minInclusive": "FILTER(!COALESCE(?value >= {arg}, false))",
@@ -53,6 +55,7 @@ _COMPONENT = {
 _HEAD = "SELECT DISTINCT ?this ?path ?value WHERE {{\n  VALUES ?targetClass {{ {targets} }}\n  ?this a ?targetClass .\n"
 _VALUE_CHECK = _HEAD + "  ?this {path} ?value .\n  {filter}\n}}"
 _MIN_COUNT_ONE = _HEAD + "  FILTER NOT EXISTS {{ ?this {path} ?any }}\n}}"
+_MAX_COUNT_ONE = _HEAD + "  ?this {path} ?value , ?other .\n  FILTER(!sameTerm(?value, ?other))\n}}"
 _COUNT = ("SELECT ?this WHERE {{\n  VALUES ?targetClass {{ {targets} }}\n  ?this a ?targetClass .\n"
           "  OPTIONAL {{ ?this {path} ?v }}\n}} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {op} {n})")
 _SPARQL = _HEAD + "  {{\n{inner}\n  }}\n}}"
@@ -176,7 +179,11 @@ def _property_checks(graph: Graph, shape: str, target: str) -> list[Check]:
             elif n > 1:
                 add(pred, _COUNT.format(targets="{targets}", path=p, op="<", n=n))
         elif pred == SH + "maxCount":
-            add(pred, _COUNT.format(targets="{targets}", path=p, op=">", n=int(value.value)))
+            n = int(value.value)
+            if n == 1:   # a join on the subject instead of grouping every focus node
+                add(pred, _MAX_COUNT_ONE.format(targets="{targets}", path=p).replace("?path ?value", "?path"))
+            else:
+                add(pred, _COUNT.format(targets="{targets}", path=p, op=">", n=n))
         elif pred == SH + "pattern":
             flags = params.get(SH + "flags")
             args = nt_literal(value.value) + (", " + nt_literal(flags[0].value) if flags else "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,7 @@ from .compiler import Check, compile_shapes
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 SMALL_GRAPH = 50_000   # triples
+_CLASS_SLOT = re.compile(r"\{classes <([^>]+)>\}")
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,13 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
     checks = default_checks() if checks is None else checks
     if classes is not None:
         checks = tuple(c for c in checks if c.target_class in classes)
-    targets = {cls: _subclasses(graph, cls) for cls in {c.target_class for c in checks}}
+    wanted = {c.target_class for c in checks} | {m for c in checks for m in _CLASS_SLOT.findall(c.query)}
+    closures = {cls: _subclasses(graph, cls) for cls in wanted}
+    targets = {cls: closures[cls] for cls in {c.target_class for c in checks}}
 
     def run(check: Check) -> list[Finding]:
-        rows = graph.select(check.query.replace("{targets}", targets[check.target_class]))
+        query = _CLASS_SLOT.sub(lambda m: closures[m.group(1)], check.query)
+        rows = graph.select(query.replace("{targets}", targets[check.target_class]))
         found = []
         for row in rows:
             value = row.get("value")
