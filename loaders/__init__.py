@@ -20,18 +20,19 @@ def base_iri() -> str:
     return os.environ.get("GOVCAT_BASE", DEFAULT_BASE)
 
 
-def load_path(path: Path, base: str | None = None) -> Loaded:
+def load_path(path: Path, base: str | None = None, sink=None) -> Loaded:
+    """Read `path`. With `sink`, tabular input is handed over as N-Triples chunks (see tabular.to_rdf)."""
     path = Path(path)
     base = base or base_iri()
     if path.is_dir():
         from .csvdir import load_csv_dir
-        return load_csv_dir(path, base)
+        return load_csv_dir(path, base, sink)
     if not path.exists():
         raise LoadError(path, "文件不存在", "no such file or folder")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from .xlsx import load_xlsx
-        return load_xlsx(path, base)
+        return load_xlsx(path, base, sink)
     if suffix in EXTENSION_FORMATS:
         from .rdf import load_rdf
         return load_rdf(path)

@@ -28,7 +28,7 @@ def decode(path: Path) -> str:
                     "unknown encoding: expected UTF-8, UTF-8 with BOM or GB18030")
 
 
-def load_csv_dir(folder: Path, base: str) -> Loaded:
+def load_csv_dir(folder: Path, base: str, sink=None) -> Loaded:
     tables = {}
     for path in sorted(folder.glob("*.csv")):
         text = decode(path)
@@ -38,4 +38,4 @@ def load_csv_dir(folder: Path, base: str) -> Loaded:
             raise LoadError(path, f"CSV 格式错误（{exc}）", f"malformed CSV ({exc})", path.stem) from exc
         header = rows[0] if rows else []
         tables[path.stem.strip()] = SheetRows(path.stem.strip(), header, numbered(rows[1:]))
-    return to_rdf(str(folder), tables, base)
+    return to_rdf(str(folder), tables, base, sink)

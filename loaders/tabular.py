@@ -41,6 +41,7 @@ class Loaded:
     rdf_format: str = "nt"
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)   # record IRI -> (sheet, row)
     counts: dict[str, int] = field(default_factory=dict)
+    streamed: bool = False     # the triples went to a sink instead of `ntriples`
 
 
 def record_iri(base: str, cls: str, key: str) -> str:
@@ -160,8 +161,14 @@ def check_headers(file: str, sheet: Sheet, headers: list) -> list[Column | None]
     return [expected.get(n) if n else None for n in names]
 
 
-def to_rdf(file: str, tables: dict[str, SheetRows], base: str) -> Loaded:
-    """Convert the template's sheets to N-Triples; every sheet of the template must be present."""
+CHUNK_LINES = 200_000
+
+
+def to_rdf(file: str, tables: dict[str, SheetRows], base: str, sink=None) -> Loaded:
+    """Convert the template's sheets to N-Triples; every sheet of the template must be present.
+
+    With `sink`, the N-Triples are handed over in chunks as they are made (so that parsing them can
+    overlap with converting the rest) and `Loaded.ntriples` stays empty."""
     spec = sheets()
     missing = [name for name in spec if name not in tables]
     if missing:
@@ -199,8 +206,16 @@ def to_rdf(file: str, tables: dict[str, SheetRows], base: str) -> Loaded:
                             append(f"{s} {pred} {convert(raw, part)} .\n")
                 else:
                     append(f"{s} {pred} {convert(raw, text)} .\n")
+            if sink is not None and len(lines) >= CHUNK_LINES:
+                sink("".join(lines))
+                lines.clear()
         loaded.counts[name] = count
-    loaded.ntriples = "".join(lines)
+    if sink is not None:
+        if lines:
+            sink("".join(lines))
+        loaded.streamed = True
+    else:
+        loaded.ntriples = "".join(lines)
     return loaded
 
 

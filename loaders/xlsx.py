@@ -9,7 +9,7 @@ from .errors import LoadError
 from .tabular import Loaded, SheetRows, read_error, to_rdf
 
 
-def load_xlsx(path: Path, base: str) -> Loaded:
+def load_xlsx(path: Path, base: str, sink=None) -> Loaded:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
@@ -25,4 +25,4 @@ def load_xlsx(path: Path, base: str) -> Loaded:
             tables[name.strip()] = SheetRows(name.strip(), [], [])
             continue
         tables[name.strip()] = SheetRows(name.strip(), rows[0], ((i + 2, r) for i, r in enumerate(rows[1:])))
-    return to_rdf(str(path), tables, base)
+    return to_rdf(str(path), tables, base, sink)

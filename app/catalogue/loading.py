@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govcat.loaders import LoadError, Loaded, base_iri, load_path
+from govcat.loaders import LoadError, Loaded, base_iri
 
 from ..namespaces import GC, ORG, SKOS
 from ..queries import query
@@ -18,7 +18,7 @@ from ..schema import sheets
 from ..store import Graph, RdfSyntaxError
 from ..terms import Term, iri
 from ..validation.engine import load_schema
-from ..validation.run import Report, validate_loaded
+from ..validation.run import Report, read_into_graph, validate_loaded
 from .journal import ChangeSet
 from .repository import GRAPHS, Catalogue, is_admin_line, user_iri
 
@@ -44,9 +44,9 @@ def load_file(cat: Catalogue, path: Path, user: str, *, dry_run: bool = False, p
               replace_department: str | None = None, progress: Progress = lambda step: None) -> LoadOutcome:
     """Validate `path` against itself and the store; without Violations, write it in one atomic step."""
     progress("读取文件 / reading")
-    loaded = load_path(path)
+    loaded, graph = read_into_graph(path, INCOMING)
     return load_loaded(cat, loaded, user, dry_run=dry_run, publish=publish,
-                       replace_department=replace_department, progress=progress)
+                       replace_department=replace_department, progress=progress, graph=graph)
 
 
 def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") -> LoadOutcome:
@@ -57,9 +57,10 @@ def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") 
 
 def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = False, publish: bool = False,
                 replace_department: str | None = None, progress: Progress = lambda step: None,
-                action: str = "load") -> LoadOutcome:
+                action: str = "load", graph: Graph | None = None) -> LoadOutcome:
+    """`graph`, if given, already holds the schema and the file in the INCOMING graph."""
     progress("在上下文中验证 / validating in context")
-    graph, owner, orphans = context_graph(cat, loaded)
+    graph, owner, orphans = context_graph(cat, loaded, graph)
     classes = _classes(graph)
     report = validate_loaded(loaded, graph, classes=set(classes.values()) | {GC + "DataItem"})
     mine = set(owner) | set(orphans)
@@ -109,15 +110,16 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
     return outcome
 
 
-def context_graph(cat: Catalogue, loaded: Loaded) -> tuple[Graph, dict[str, str], list[str]]:
+def context_graph(cat: Catalogue, loaded: Loaded, graph: Graph | None = None) -> tuple[Graph, dict[str, str], list[str]]:
     """The validation graph for `loaded` in the context of `cat`, subject -> record of the file, and the
     subjects that belong to no record."""
-    graph = Graph()
-    load_schema(graph)
-    try:
-        graph.load_into(loaded.ntriples, loaded.rdf_format, INCOMING)
-    except RdfSyntaxError as exc:
-        raise LoadError(loaded.file, f"RDF 语法错误：{exc}", f"RDF syntax error: {exc}") from exc
+    if graph is None:
+        graph = Graph()
+        load_schema(graph)
+        try:
+            graph.load_into(loaded.ntriples, loaded.rdf_format, INCOMING)
+        except RdfSyntaxError as exc:
+            raise LoadError(loaded.file, f"RDF 语法错误：{exc}", f"RDF syntax error: {exc}") from exc
     owner: dict[str, str] = {}
     orphans = []
     for row in graph.select(query("incoming_records"), {"incoming": iri(INCOMING)}):

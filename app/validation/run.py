@@ -1,6 +1,8 @@
 """Validate a loaded file: its records, together with the ontology and code lists, against the shapes."""
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -55,10 +57,53 @@ class Report:
 
 def validate_path(path: Path) -> Report:
     """Read and validate a file; raises LoadError when it cannot be read."""
-    return validate_loaded(load_path(path))
+    loaded, graph = read_into_graph(path)
+    return validate_loaded(loaded, graph)
+
+
+def read_into_graph(path: Path, graph_name: str | None = None) -> tuple[Loaded, Graph]:
+    """Read `path` into a new in-memory graph holding the ontology and code lists too (the file's
+    triples in the named graph `graph_name` if given). Tabular files are converted and parsed at the
+    same time: the parser runs in a second thread (Oxigraph releases the GIL while it parses)."""
+    graph = Graph()
+    load_schema(graph)
+    chunks: queue.Queue = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
+
+    def parse() -> None:
+        while (chunk := chunks.get()) is not None:
+            if not failure:
+                try:
+                    _load(graph, chunk, "nt", graph_name)
+                except BaseException as exc:     # reported in the calling thread
+                    failure.append(exc)
+
+    worker = threading.Thread(target=parse, daemon=True)
+    worker.start()
+    try:
+        loaded = load_path(path, sink=chunks.put)
+    finally:
+        chunks.put(None)
+        worker.join()
+    if failure:
+        raise failure[0]
+    if not loaded.streamed:
+        try:
+            _load(graph, loaded.ntriples, loaded.rdf_format, graph_name)
+        except RdfSyntaxError as exc:
+            raise LoadError(loaded.file, f"RDF 语法错误：{exc}", f"RDF syntax error: {exc}") from exc
+    return loaded, graph
+
+
+def _load(graph: Graph, data: str, fmt: str, graph_name: str | None) -> None:
+    if graph_name:
+        graph.load_into(data, fmt, graph_name)
+    else:
+        graph.load(data, fmt)
 
 
 def data_graph(loaded: Loaded) -> Graph:
+    """The validation graph of an already read (not streamed) file."""
     graph = Graph()
     load_schema(graph)
     try:
