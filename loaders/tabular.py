@@ -42,6 +42,7 @@ class Loaded:
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)   # record IRI -> (sheet, row)
     counts: dict[str, int] = field(default_factory=dict)
     streamed: bool = False     # the triples went to a sink instead of `ntriples`
+    tabular: bool = False      # from the template: one value per cell of a single-valued column
 
 
 def record_iri(base: str, cls: str, key: str) -> str:
@@ -175,7 +176,7 @@ def to_rdf(file: str, tables: dict[str, SheetRows], base: str, sink=None) -> Loa
         raise LoadError(file, f"缺少工作表：{'、'.join(missing)}（模板应有：{'、'.join(spec)}）",
                         f"missing sheet(s): {', '.join(missing)} (the template has: {', '.join(spec)})")
     conv = _Converter(file, base)
-    loaded = Loaded(file)
+    loaded = Loaded(file, tabular=True)
     lines: list[str] = []
     append = lines.append
     for name, sheet in spec.items():

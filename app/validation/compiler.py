@@ -31,9 +31,10 @@ _NON_CONSTRAINT = {
 
 _VALUE_FILTERS = {
     SH + "datatype": "FILTER(!isLiteral(?value) || datatype(?value) != {arg})",
+    # (MINUS, not FILTER NOT EXISTS: the same here, as they share only ?value, and 2× faster in Oxigraph)
     # {{classes <C>}} is filled in by the engine with C and its subclasses in the data graph, which is
     # rdf:type/rdfs:subClassOf* of SHACL, evaluated once instead of once per value
-    SH + "class": "FILTER NOT EXISTS {{ ?value a ?valueClass . VALUES ?valueClass {{ {{classes {arg}}} }} }}",
+    SH + "class": "MINUS {{ ?value a ?valueClass . VALUES ?valueClass {{ {{classes {arg}}} }} }}",
     SH + "minLength": "FILTER(isBlank(?value) || STRLEN(STR(?value)) < {arg})",
     SH + "maxLength": "FILTER(isBlank(?value) || STRLEN(STR(?value)) > {arg})",
     SH + "minInclusive": "FILTER(!COALESCE(?value >= {arg}, false))",
@@ -78,6 +79,7 @@ class Check:
     messages: dict[str, str]
     query: str  # with a {targets} slot for the target class and its subclasses
     node_shape: bool = False
+    max_count: int | None = None
 
 
 @dataclass
@@ -160,11 +162,11 @@ def _property_checks(graph: Graph, shape: str, target: str) -> list[Check]:
     checks = []
     info: ShapeInfo | None = None
 
-    def add(component: str, query: str) -> None:
+    def add(component: str, query: str, max_count: int | None = None) -> None:
         nonlocal info
         info = info or _shape_info(graph, shape)
         checks.append(Check(info.rule, info.severity, shape, SH + _COMPONENT[component], target, path,
-                            info.messages, sparql_prologue() + query))
+                            info.messages, sparql_prologue() + query, max_count=max_count))
 
     for pred, values in params.items():
         if pred in _NON_CONSTRAINT or pred == SH + "flags":
@@ -181,9 +183,9 @@ def _property_checks(graph: Graph, shape: str, target: str) -> list[Check]:
         elif pred == SH + "maxCount":
             n = int(value.value)
             if n == 1:   # a join on the subject instead of grouping every focus node
-                add(pred, _MAX_COUNT_ONE.format(targets="{targets}", path=p).replace("?path ?value", "?path"))
+                add(pred, _MAX_COUNT_ONE.format(targets="{targets}", path=p).replace("?path ?value", "?path"), 1)
             else:
-                add(pred, _COUNT.format(targets="{targets}", path=p, op=">", n=n))
+                add(pred, _COUNT.format(targets="{targets}", path=p, op=">", n=n), n)
         elif pred == SH + "pattern":
             flags = params.get(SH + "flags")
             args = nt_literal(value.value) + (", " + nt_literal(flags[0].value) if flags else "")

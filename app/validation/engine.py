@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..namespaces import sparql_prologue
+from ..namespaces import SH, sparql_prologue
 from ..paths import ONTOLOGY_DIR, SHAPES_DIR
 from ..store import Graph
 from ..terms import Term
@@ -80,12 +80,18 @@ def _subclasses(graph: Graph, cls: str) -> str:
 
 
 def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
-               workers: int | None = None, classes: set[str] | None = None) -> list[Finding]:
+               workers: int | None = None, classes: set[str] | None = None,
+               single_valued: set[tuple[str, str]] = frozenset()) -> list[Finding]:
     """Every finding of `checks` (default: the project's shapes) on `graph`; with `classes`, only the
-    checks that target one of them (findings about other records are not wanted)."""
+    checks that target one of them (findings about other records are not wanted). `single_valued`
+    lists (target class, path) pairs that the input cannot hold twice (one spreadsheet cell): their
+    sh:maxCount 1 checks cannot fail and are not run."""
     checks = default_checks() if checks is None else checks
     if classes is not None:
         checks = tuple(c for c in checks if c.target_class in classes)
+    if single_valued:
+        checks = tuple(c for c in checks if not (c.component == SH + "MaxCountConstraintComponent"
+                                                 and c.max_count == 1 and (c.target_class, c.path) in single_valued))
     wanted = {c.target_class for c in checks} | {m for c in checks for m in _CLASS_SLOT.findall(c.query)}
     closures = {cls: _subclasses(graph, cls) for cls in wanted}
     targets = {cls: closures[cls] for cls in {c.target_class for c in checks}}
