@@ -190,7 +190,7 @@ class Graph:
         fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}.get(result_format)
         if fmt is None:
-            raise ValueError(f"{result_format} is not a format for SELECT or ASK results")
+            raise ValueError(f"{result_format} is no format for solutions or booleans")
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
         return kind, results.serialize(format=fmt)
 
