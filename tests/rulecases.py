@@ -12,15 +12,14 @@ baseline converted to RDF (Turtle) with those triples added; RDF results have a 
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import pytest
 
 from govcat.generate import generate_catalogue
-from govcat.loaders import load_path
-from govcat.validation.run import validate_path
-from helpers import (USCC_CHARSET, Catalogue, assert_not_reported, assert_reported, make_uscc, read_csv_folder,
-                     uscc_check_char)
+from govcat.loaders import load_path  # noqa: F401 (for the test modules)
+from govcat.validation.run import validate_path  # noqa: F401 (for the test modules)
+from helpers import (  # noqa: F401 (re-exported to the test modules)
+    USCC_CHARSET, Catalogue, assert_not_reported, assert_reported, make_uscc, read_csv_folder, uscc_check_char)
 
 D, S, E, I, F = "部门", "信息系统", "信息资源", "信息项", "数据流"
 V, W = "Violation", "Warning"
