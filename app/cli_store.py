@@ -44,16 +44,21 @@ def _refuse(exc) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def load(path, store, dry_run, publish, replace_department, user, fmt, lang) -> None:
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .catalogue.loading import load_file
+    from .catalogue.loading import LOAD_STEPS, load_file
     from .validation.report import FORMATS
     cat = _open(store)
-    console = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     try:
-        with console.status("…") as status:
+        with bar:
+            task = bar.add_task("…", total=LOAD_STEPS)
+
+            def step(text: str) -> None:
+                bar.update(task, description=text, advance=1)
             outcome = load_file(cat, path, user or getpass.getuser(), dry_run=dry_run, publish=publish,
-                                replace_department=replace_department,
-                                progress=lambda step: status.update(step))
+                                replace_department=replace_department, progress=step)
     except LoadError as exc:
         _fail_unreadable(exc, lang)
     if not outcome.report.conforms or fmt != "text" or outcome.report.results:

@@ -28,6 +28,7 @@ DRAFT, SUBMITTED, PUBLISHED, RETURNED, WITHDRAWN = (WORKFLOW + str(n) for n in r
 ENTRY = GC + "InformationResource"
 
 Progress = Callable[[str], None]
+LOAD_STEPS = 4   # reading, validating in context, comparing with the store, writing
 
 
 @dataclass
