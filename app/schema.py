@@ -122,3 +122,13 @@ def code_lists() -> dict[str, CodeList]:
 
 def _natural(notation: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in notation.replace(".", " ").split())
+
+
+@lru_cache(maxsize=1)
+def concept_labels() -> dict[str, str]:
+    """Concept IRI -> its zh prefLabel, for showing values as editors write them."""
+    labels: dict[str, str] = {}
+    for cl in code_lists().values():
+        for label in cl.labels:
+            labels.setdefault(cl.lookup[label], label)
+    return labels

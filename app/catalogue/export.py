@@ -9,7 +9,7 @@ from pathlib import Path
 from ..generate.writer import write_xlsx
 from ..namespaces import XSD
 from ..queries import query
-from ..schema import code_lists, sheets
+from ..schema import concept_labels, sheets
 from ..store import Graph
 from ..terms import iri
 from .repository import Catalogue
@@ -19,10 +19,7 @@ _ITEM = re.compile(r"/item/(\d+)$")
 
 def export_rows(cat: Catalogue) -> dict[str, list[list[str]]]:
     keys = {r["record"].value: r["key"].value for r in cat.graph.select(query("record_keys"))}
-    labels: dict[str, str] = {}
-    for cl in code_lists().values():
-        for label in cl.labels:
-            labels.setdefault(cl.lookup[label], label)
+    labels = concept_labels()
     tables = {}
     for name, sheet in sheets().items():
         values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from govcat.loaders import base_iri
 
+from ..namespaces import GC, RDF_TYPE
 from ..queries import query
-from ..terms import iri
+from ..schema import concept_labels, sheets
+from ..terms import Term, iri
+from ..validation.run import shown_value
 from .journal import ChangeSet
 from .repository import Catalogue, is_admin_line, user_iri
 
@@ -44,16 +48,36 @@ def versions(cat: Catalogue, record: str) -> list[Version]:
 
 def diff(old: list[str] | None, new: list[str] | None) -> list[str]:
     """A readable diff of two versions' triples: '+ predicate value' / '- predicate value'."""
-    before = [_readable(line) for line in old or [] if not is_admin_line(line)]
-    after = [_readable(line) for line in new or [] if not is_admin_line(line)]
+    before = [_readable(line) for line in old or [] if _shows(line)]
+    after = [_readable(line) for line in new or [] if _shows(line)]
     return [line for line in difflib.unified_diff(sorted(before), sorted(after), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
+def _shows(line: str) -> bool:
+    """Content and workflow state are shown; types and bookkeeping (version, editor, date) are not."""
+    return (not is_admin_line(line) or f" <{GC}workflowState> " in line) and f" <{RDF_TYPE}> " not in line
+
+
 def _readable(line: str) -> str:
-    subject, rest = line.split("> ", 1)
-    rest = rest.rstrip(" .")
-    return f"item {subject.rsplit('/', 1)[-1]}: {rest}" if "/item/" in subject else rest
+    """One triple as an editor reads it: column header and the value as written in the template."""
+    subject, predicate, obj = line.rstrip(" .").split(" ", 2)
+    name = _headers().get(predicate[1:-1], predicate)
+    if obj.startswith("<"):
+        value = shown_value(Term("iri", obj[1:-1]), concept_labels()) or obj
+    else:
+        value = obj[1:obj.rindex('"')].replace('\\"', '"').replace("\\n", " ")
+    where = f"信息项{subject.rsplit('/', 1)[-1][:-1]} " if "/item/" in subject else ""
+    return f"{where}{name}：{value}"
+
+
+@lru_cache(maxsize=1)
+def _headers() -> dict[str, str]:
+    headers: dict[str, str] = {GC + "workflowState": "审核状态"}
+    for sheet in sheets().values():
+        for column in sheet.columns:
+            headers.setdefault(column.path, column.header)
+    return headers
 
 
 def restore_version(cat: Catalogue, record: str, number: int, user: str) -> int:

@@ -95,29 +95,116 @@ def prepared_queries():
     given as an initial binding, and rdflib parses and translates the text every time (about 0.1 s
     for govcat's longer constraints, over 80 % of pySHACL's run time). Evaluating a prepared query
     is what rdflib's own `prepareQuery` offers, so results are the same; only the parsing is saved.
-    Used by the parity tests to keep them fast; benchmarks of plain pySHACL leave it off."""
-    from rdflib.plugins.sparql import processor
 
-    original = processor.SPARQLProcessor.query
-    cache: dict = {}
+    A sub-SELECT that does not mention $this (which SHACL's pre-binding rules forbid, see
+    `relaxed_prebinding`) gives the same solutions for every focus node; within the block it is
+    evaluated once per data graph instead of once per focus node (for govcat's C09 name check that
+    is the difference between linear and quadratic time).
+
+    Used by the parity tests to keep them fast; benchmarks of plain pySHACL leave it off."""
+    from rdflib.plugins.sparql import evaluate, processor
+    from rdflib.plugins.sparql.sparql import FrozenBindings
+
+    original_query = processor.SPARQLProcessor.query
+    original_multiset = evaluate.evalMultiset
+    prepared: dict = {}
+    uncorrelated: dict[int, tuple] = {}     # id(sub-select) -> (the part, kept alive; independent of $this?)
+    solutions: dict[tuple, tuple] = {}      # (id(part), id(graph)) -> (graph, kept alive; solution dicts)
 
     def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
         if isinstance(strOrQuery, str):
             key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
-            prepared = cache.get(key)
-            if prepared is None:
-                prepared = cache[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
-            strOrQuery = prepared
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+            if key not in prepared:
+                prepared[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
+            strOrQuery = prepared[key]
+        return original_query(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    def multiset(ctx, part):
+        if part.p.name == "values":
+            return original_multiset(ctx, part)
+        if id(part) not in uncorrelated:
+            uncorrelated[id(part)] = (part, not _mentions_this(part.p))
+        if not uncorrelated[id(part)][1]:
+            return original_multiset(ctx, part)
+        key = (id(part), id(ctx.graph))
+        if key not in solutions:
+            solutions[key] = (ctx.graph, [dict(row.items()) for row in original_multiset(ctx, part)])
+        return (FrozenBindings(ctx, row) for row in solutions[key][1])
 
     processor.SPARQLProcessor.query = query
+    evaluate.evalMultiset = multiset
     try:
         yield
     finally:
-        processor.SPARQLProcessor.query = original
+        processor.SPARQLProcessor.query = original_query
+        evaluate.evalMultiset = original_multiset
+
+
+def _mentions_this(node) -> bool:
+    """Whether the variable $this / ?this occurs anywhere in a piece of rdflib SPARQL algebra."""
+    from rdflib.term import Variable
+
+    if isinstance(node, Variable):
+        return str(node) == "this"
+    if isinstance(node, dict):
+        return any(_mentions_this(v) for v in node.values())
+    if isinstance(node, (list, tuple, set, frozenset)):
+        return any(_mentions_this(v) for v in node)
+    return False
+
+
+class ShapesRejected(RuntimeError):
+    """pySHACL refused to run the shapes (it returned a ValidationFailure instead of a report)."""
+
+
+@contextmanager
+def relaxed_prebinding():
+    """Within the block, pySHACL runs SHACL-SPARQL queries that break the pre-binding rules.
+
+    SHACL 1.0 §5.2.1 (pre-binding of variables) forbids MINUS, VALUES and SERVICE in SPARQL-based
+    constraints, re-binding a pre-bound variable with AS, and sub-SELECTs that do not project $this;
+    pySHACL checks this for every focus node and gives up on the whole validation with a
+    ValidationFailure. govcat's engine does not check, and evaluates each constraint once over the
+    whole graph (a join on ?this, not a pre-binding), where these forms are harmless. This turns
+    pySHACL's check off, so that the two engines can still be compared on what the queries find;
+    `prebinding_problems` lists the constraints that need it."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    original = SPARQLQueryHelper.check_invalid_sparql
+    SPARQLQueryHelper.check_invalid_sparql = lambda self, *args, **kwargs: True
+    try:
+        yield
+    finally:
+        SPARQLQueryHelper.check_invalid_sparql = original
+
+
+def prebinding_problems(shacl_graph=None) -> dict[str, str]:
+    """SHACL-SPARQL constraints that pySHACL refuses under SHACL 1.0 §5.2.1, as {shape IRI: reason}."""
+    from pyshacl.errors import ValidationFailure
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    from rdflib import Namespace
+
+    graph = shacl_graph if shacl_graph is not None else shapes_graph()
+    sh = Namespace(SH)
+    problems = {}
+    for shape, constraint in graph.subject_objects(sh.sparql):
+        for select in graph.objects(constraint, sh.select):
+            helper = SPARQLQueryHelper.__new__(SPARQLQueryHelper)   # the checks use only class regexes
+            try:
+                SPARQLQueryHelper.check_invalid_sparql(helper, str(select))
+            except ValidationFailure as exc:
+                problems[str(shape)] = str(exc.args[0] if exc.args else exc).strip()
+    return problems
 
 
 def pyshacl_validate(ntriples: str, rdf_format: str = "nt", shacl_graph=None):
+    """Plain `pyshacl.validate` of the data with the ontology and code lists in the data graph.
+
+    Returns (conforms, results graph). The schema files are parsed into the data graph itself rather
+    than passed as `ont_graph`: pySHACL "inoculates" an ont_graph, copying only RDFS/OWL axioms
+    (classes, subClassOf, property definitions), so the code-list concepts (skos:Concept instances
+    typed gc:SharingType, ...) would be missing and every sh:class on a code column would fail.
+    govcat loads the whole files. Raises ShapesRejected when pySHACL refuses the shapes."""
     import pyshacl
     from rdflib import Graph
 
@@ -127,7 +214,7 @@ def pyshacl_validate(ntriples: str, rdf_format: str = "nt", shacl_graph=None):
     data.parse(data=ntriples, format={"nt": "nt", "ntriples": "nt", "ttl": "turtle"}.get(rdf_format, rdf_format))
     for path in schema_files():
         data.parse(str(path), format="turtle")
-    conforms, results, _text = pyshacl.validate(
+    conforms, results, text = pyshacl.validate(
         data,
         shacl_graph=shacl_graph if shacl_graph is not None else shapes_graph(),
         ont_graph=None,
@@ -141,6 +228,8 @@ def pyshacl_validate(ntriples: str, rdf_format: str = "nt", shacl_graph=None):
         inplace=True,          # the graph is ours: no need for pySHACL to copy it
         debug=False,
     )
+    if not hasattr(results, "subjects"):      # a ValidationFailure, not a report graph
+        raise ShapesRejected(f"pySHACL refused the shapes: {text}")
     return conforms, results
 
 
@@ -170,30 +259,15 @@ def result_keys(results, shacl_graph) -> set[tuple]:
     return keys
 
 
-def pyshacl_findings(ntriples: str, rdf_format: str = "nt", prepare_queries: bool = False) -> set[tuple]:
+def pyshacl_findings(ntriples: str, rdf_format: str = "nt", prepare_queries: bool = False,
+                     relax_prebinding: bool = False) -> set[tuple]:
     """Every finding of plain pySHACL on the data (N-Triples text), as Finding.key() tuples.
 
     `prepare_queries` parses each SHACL-SPARQL text once (see `prepared_queries`): same findings,
-    several times faster."""
+    several times faster. `relax_prebinding` lets pySHACL run constraints that SHACL's pre-binding
+    rules forbid (see `relaxed_prebinding`); without it such shapes raise ShapesRejected."""
     shacl = shapes_graph()
-    with prepared_queries() if prepare_queries else nullcontext():
+    with prepared_queries() if prepare_queries else nullcontext(), \
+            relaxed_prebinding() if relax_prebinding else nullcontext():
         _conforms, results = pyshacl_validate(ntriples, rdf_format, shacl_graph=shacl)
     return result_keys(results, shacl)
-
-
-def canonical_key(key: tuple) -> tuple:
-    """A Finding.key() with its value in canonical form (see `canonical_lexical`)."""
-    rule, severity, focus, path, value = key
-    return (rule, severity, focus, path, canonical_n3(value) if value is not None else None)
-
-
-def canonical_n3(value: str) -> str:
-    """Canonicalize the lexical form of an N-Triples typed literal as written by Term.n3()."""
-    if not value.startswith('"') or not value.endswith(">") or '"^^<' not in value:
-        return value
-    body, datatype = value.rsplit('"^^<', 1)
-    datatype = datatype[:-1]
-    lexical = body[1:]
-    if "\\" in lexical:
-        return value
-    return nt_literal(canonical_lexical(lexical, datatype), datatype)

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from govcat.loaders import LoadError, Loaded, load_path
 
-from ..schema import RECORD_SEGMENTS, code_lists, sheets
+from ..schema import RECORD_SEGMENTS, concept_labels, sheets
 from ..store import Graph, RdfSyntaxError
 from ..terms import Term
 from .engine import SEVERITY_ORDER, Finding, load_schema, run_checks
@@ -125,17 +125,14 @@ def place(findings: list[Finding], sources: dict[str, tuple[str, int]]) -> list[
     """Attach sheet, row and column to findings, sorted as an editor reads them."""
     sheet_of_class = {s.target: s.name for s in sheets().values()}
     columns = {(s.name, c.path): c.header for s in sheets().values() for c in s.columns}
-    prefs: dict[str, str] = {}
-    for cl in code_lists().values():
-        for label in cl.labels:
-            prefs.setdefault(cl.lookup[label], label)
+    prefs = concept_labels()
     results = []
     unique = {(f.key(), f.shape, f.component): f for f in findings}
     for f in unique.values():
         sheet, row = sources.get(f.focus.value, (sheet_of_class.get(f.target_class), None))
         value = f.value.value if f.value is not None else None
         results.append(Result(f.rule, f.severity, sheet, row, columns.get((sheet, f.path)), f.focus.value,
-                              f.path, value, _shown(f.value, prefs), f.messages, f.shape,
+                              f.path, value, shown_value(f.value, prefs), f.messages, f.shape,
                               f.component, f))
     results.sort(key=lambda r: (_sheet_rank(r.sheet), r.row or 0, SEVERITY_ORDER[r.severity], r.rule,
                                 r.column or "", r.value or ""))
@@ -147,7 +144,7 @@ def _sheet_rank(sheet: str | None) -> int:
     return names.index(sheet) if sheet in names else len(names)
 
 
-def _shown(value: Term | None, labels: dict[str, str]) -> str | None:
+def shown_value(value: Term | None, labels: dict[str, str]) -> str | None:
     """A value as the editor wrote it: a concept by its label, a record by its code."""
     if value is None:
         return None
