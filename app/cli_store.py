@@ -215,3 +215,26 @@ def restore(source, store) -> None:
         click.echo(f"目录库文件夹非空，请恢复到新文件夹 / {exc}", err=True)
         sys.exit(EXIT_UNREADABLE)
     click.echo(f"已从 {source} 恢复到 {store}")
+
+
+@main.command(help="启动 HTTP 服务：/sparql 上的 SPARQL 1.1 端点 / serve the store over HTTP "
+                   "(SPARQL 1.1 Protocol at /sparql). Settings: flags, else GOVCAT_* variables (README, Server).")
+@store_option
+@click.option("--host", default=None, help="监听地址 / address to listen on (or GOVCAT_HOST; default 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="端口 / port (or GOVCAT_PORT; default 8000)")
+@click.option("--query-timeout", type=float, default=None,
+              help="SPARQL 查询时限（秒）/ query time limit in s (or GOVCAT_QUERY_TIMEOUT; default 10)")
+@click.option("--row-cap", type=int, default=None,
+              help="每个结果的最多行数，0 为不限 / rows per result, 0: no cap (or GOVCAT_ROW_CAP; default 10000)")
+def serve(store, host, port, query_timeout, row_cap) -> None:
+    import uvicorn
+
+    from .web.app import create_app
+    from .web.settings import Settings
+    try:
+        settings = Settings.from_env(store=store, host=host, port=port, query_timeout=query_timeout,
+                                     row_cap=row_cap)
+    except ValueError as exc:
+        click.echo(f"设置无效 / invalid setting: {exc}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

@@ -7,7 +7,9 @@ substitutions.
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -38,10 +40,14 @@ class RdfSyntaxError(ValueError):
 
 
 def _format(name: str) -> ox.RdfFormat:
+    """An RDF format by short name (`ttl`, `nt` …) or media type (`text/turtle`)."""
     try:
         return _FORMATS[name.lower()]
     except KeyError:
-        raise ValueError(f"unknown RDF format {name!r}") from None
+        found = ox.RdfFormat.from_media_type(name) if "/" in name else None
+        if found is None:
+            raise ValueError(f"unknown RDF format {name!r}") from None
+        return found
 
 
 def to_term(node) -> Term | None:
@@ -80,6 +86,17 @@ class Graph:
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
         self.path = path
+
+    @classmethod
+    def read_only(cls, path: Path) -> "Graph":
+        """Open an on-disk store for reading only. Only for a store no process writes, e.g. a `backup`."""
+        graph = cls.__new__(cls)
+        graph._store, graph.path = ox.Store.read_only(str(path)), Path(path)
+        return graph
+
+    def backup(self, target: Path) -> None:
+        """A consistent checkpoint of this on-disk store in the new folder `target` (hard links where it can)."""
+        self._store.backup(str(target))
 
     def __len__(self) -> int:
         return len(self._store)
@@ -194,6 +211,45 @@ class Graph:
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
         return kind, results.serialize(format=fmt)
 
+    def query_serialized(self, query: str, accept: str | None = None, *, row_cap: int = 0,
+                         union_default: bool = True, default_graphs: Iterable[str] | None = None,
+                         named_graphs: Iterable[str] | None = None, base_iri: str | None = None) -> "SerializedResults":
+        """Any SPARQL query, its results serialized in the format the HTTP `accept` header asks for.
+
+        `default_graphs` / `named_graphs` (the protocol's default-graph-uri / named-graph-uri) replace the
+        dataset of the query when either is given; otherwise the default graph is the union of all graphs
+        if `union_default`. `row_cap` > 0 keeps the first `row_cap` solutions (or triples) and says whether
+        more were cut. Raises SyntaxError (bad query), NotAcceptable, ValueError (a bad graph IRI), OSError."""
+        options: dict = {"base_iri": base_iri}
+        if default_graphs is not None or named_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+        else:
+            options["use_default_graph_as_union"] = union_default
+        results = self._store.query(query, **options)
+        kind = ("graph" if isinstance(results, ox.QueryTriples)
+                else "boolean" if isinstance(results, ox.QueryBoolean) else "solutions")
+        media_type = negotiate(accept, kind)
+        if media_type is None:
+            raise NotAcceptable(kind, [f.media_type for f in _OFFERED[kind]])
+        fmt = (ox.RdfFormat if kind == "graph" else ox.QueryResultsFormat).from_media_type(media_type)
+        if kind == "boolean" or row_cap <= 0:
+            return SerializedResults(kind, media_type, results.serialize(format=fmt), False)
+        # One solution (triple) per line in TSV (N-Triples): stop reading after the cap, then convert.
+        line_format = ox.RdfFormat.N_TRIPLES if kind == "graph" else ox.QueryResultsFormat.TSV
+        sink = _FirstLines(row_cap if kind == "graph" else row_cap + 1)
+        try:
+            results.serialize(sink, format=line_format)
+        except _Enough:
+            pass
+        body = sink.text()
+        if fmt != line_format:
+            if kind == "graph":
+                body = ox.serialize(ox.parse(body, format=line_format), format=fmt)
+            else:
+                body = ox.parse_query_results(body, format=line_format).serialize(format=fmt)
+        return SerializedResults(kind, media_type, body, sink.cut)
+
     def serialize(self, fmt: str = "ttl", prefixes: Mapping[str, str] | None = None) -> bytes:
         rdf_format = _format(fmt)
         if rdf_format.supports_datasets:
@@ -207,3 +263,99 @@ def serialize_triples(triples: Iterable[tuple[Term, Term, Term]], fmt: str = "tt
     """Serialize triples without a store (reports, exports)."""
     return ox.serialize((ox.Triple(from_term(s), from_term(p), from_term(o)) for s, p, o in triples),
                         format=_format(fmt), prefixes=dict(prefixes or {}))
+
+
+# -- SPARQL results over HTTP --------------------------------------------------------------------------
+_OFFERED = {   # what an endpoint answers for each kind of result, the default first
+    "solutions": [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
+                  ox.QueryResultsFormat.TSV],
+    "boolean": [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML],
+    "graph": [ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML],
+}
+
+
+@dataclass(frozen=True)
+class SerializedResults:
+    kind: str          # "solutions", "boolean" or "graph"
+    media_type: str
+    body: bytes
+    truncated: bool    # the row cap cut the results
+
+
+class NotAcceptable(ValueError):
+    """No format the Accept header takes fits the kind of results."""
+
+    def __init__(self, kind: str, offered: list[str]):
+        self.kind, self.offered = kind, offered
+        super().__init__(f"no acceptable format for {kind} results; offered: {', '.join(offered)}")
+
+
+def offered_formats(kind: str) -> list[tuple[str, str]]:
+    """(media type, format IRI) of each format offered for a kind of results, the default first."""
+    return [(f.media_type, f.iri) for f in _OFFERED[kind]]
+
+
+def _accepted(accept: str) -> list[str]:
+    """The media ranges of an Accept header, highest quality first (ties keep their order), q=0 dropped."""
+    ranges = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media and q > 0:
+            ranges.append((-q, i, media.lower()))
+    return [media for _q, _i, media in sorted(ranges)]
+
+
+def negotiate(accept: str | None, kind: str) -> str | None:
+    """The media type to answer `kind` results with, or None when the Accept header takes none offered."""
+    offered = _OFFERED[kind]
+    if not accept or not accept.strip():
+        return offered[0].media_type
+    lookup = ox.RdfFormat.from_media_type if kind == "graph" else ox.QueryResultsFormat.from_media_type
+    for media in _accepted(accept):
+        if media == "*/*":
+            return offered[0].media_type
+        if media.endswith("/*"):
+            found = next((f for f in offered if f.media_type.startswith(media[:-1])), None)
+        else:
+            found = lookup(media)
+        if found in offered:
+            return found.media_type
+    return None
+
+
+class _Enough(Exception):
+    pass
+
+
+class _FirstLines(io.RawIOBase):
+    """A write target that keeps the first `limit` lines and stops the writer after that."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.lines, self.cut, self._parts = limit, 0, False, []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._parts.append(data)
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            self.cut = True
+            raise _Enough
+        return len(data)
+
+    def text(self) -> bytes:
+        body = b"".join(self._parts)
+        if self.cut:
+            body = b"".join(line + b"\n" for line in body.split(b"\n")[:self.limit])
+        return body

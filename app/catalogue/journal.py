@@ -25,7 +25,7 @@ BULK_THRESHOLD = 4 << 20   # bytes of N-Quads above which bulk loading pays off
 class ChangeSet:
     clear: set[str] = field(default_factory=set)     # named graphs emptied first
     remove: list[str] = field(default_factory=list)  # N-Quads lines removed next
-    add: list[str] = field(default_factory=list)     # N-Quads lines added last
+    add: list[str] = field(default_factory=list)     # N-Quads text added last (lines or chunks of lines)
 
     def __bool__(self) -> bool:
         return bool(self.clear or self.remove or self.add)

@@ -46,8 +46,10 @@ def load_file(cat: Catalogue, path: Path, user: str, *, dry_run: bool = False, p
     """Validate `path` against itself and the store; without Violations, write it in one atomic step."""
     progress("读取文件 / reading")
     loaded, graph = read_into_graph(path, INCOMING)
+    slot = [graph]     # handed over so that load_loaded can free the graph (gigabytes) once it is done
+    del graph
     return load_loaded(cat, loaded, user, dry_run=dry_run, publish=publish,
-                       replace_department=replace_department, progress=progress, graph=graph)
+                       replace_department=replace_department, progress=progress, graph_slot=slot)
 
 
 def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") -> LoadOutcome:
@@ -58,10 +60,11 @@ def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") 
 
 def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = False, publish: bool = False,
                 replace_department: str | None = None, progress: Progress = lambda step: None,
-                action: str = "load", graph: Graph | None = None) -> LoadOutcome:
-    """`graph`, if given, already holds the schema and the file in the INCOMING graph."""
+                action: str = "load", graph_slot: list | None = None) -> LoadOutcome:
+    """`graph_slot`, if given, holds the only reference to a graph that already holds the schema and
+    the file in the INCOMING graph."""
     progress("在上下文中验证 / validating in context")
-    graph, owner, orphans = context_graph(cat, loaded, graph)
+    graph, owner, orphans = context_graph(cat, loaded, graph_slot.pop() if graph_slot else None)
     classes = _classes(graph)
     report = validate_loaded(loaded, graph, classes=set(classes.values()) | {GC + "DataItem"})
     mine = set(owner) | set(orphans)
@@ -74,14 +77,20 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
         raise LoadError(loaded.file, f"这些数据不属于本文件中的任何记录（信息项须与其信息资源一起导入）：{strays[:5]}",
                         f"these data belong to no record of the file (data items come with their entry): {strays[:5]}")
     progress("比较已有记录 / comparing with the store")
-    incoming = _group(graph.graph_ntriples(INCOMING), owner)
+    dump = graph.graph_ntriples(INCOMING)
+    del graph                       # the validation graph is no longer needed: free it before writing
+    incoming = _group(dump, owner)
+    del dump
     editor = user_iri(base_iri(), user)
     change = ChangeSet()
     entry_records = {s for s, cls in classes.items() if cls == ENTRY}
     source = Path(loaded.file).name
     past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
-    for record, lines in incoming.items():
+    records = set(incoming)
+    while incoming:                 # popped, so that each record's lines are freed once staged
+        record, lines = incoming.popitem()
         content = sorted(set(lines))
+        del lines
         old = cat.record_lines(record)
         if old and sorted(line for line in old if not is_admin_line(line)) == content:
             outcome.unchanged += 1
@@ -101,7 +110,7 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
                             f"the store holds no department {replace_department}")
         for row in cat.graph.select(query("department_records"), {"dept": iri(dept)}):
             record = row["record"].value
-            if record not in incoming and record not in outcome.removed:
+            if record not in records and record not in outcome.removed:
                 outcome.removed.append(record)
                 cat.stage(change, record, None, user=editor, action="delete", source=source)
     if not dry_run and change:

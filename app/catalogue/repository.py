@@ -116,10 +116,12 @@ class Catalogue:
     def stage(self, change: ChangeSet, record: str, content: list[str] | None, *, user: str, action: str,
               state: str | None = None, editor: str | None = None, modified: str | None = None,
               note: str | None = None, source: str | None = None, old: list[str] | None = None,
-              version: int | None = None) -> int:
+              version: int | None = None, admin: bool = True) -> int:
         """Add to `change` a new version of `record` with `content` (N-Triples lines without the admin
         triples; None deletes the record). The content it replaces moves into the history as the
-        previous version's content, so that no update destroys anything. Returns the version number."""
+        previous version's content, so that no update destroys anything. Returns the version number.
+        `admin=False`: the record's graph gets no admin triples (version, editor, dct:modified), for
+        records whose dct:modified says something else (portal listings); the history still has it all."""
         old = self.record_lines(record) if old is None else old
         n = (self.version_number(record) if version is None else version) + 1
         change.clear.add(record)
@@ -127,9 +129,9 @@ class Catalogue:
             retired = nt_literal("\n".join(sorted(old)))
             change.add.extend(quad_lines(HISTORY_GRAPH, [f"{nt_iri(f'{record}#v{n - 1}')} {nt_iri(GC + 'content')} {retired} ."]))
         if content is not None:
-            full = content + admin_lines(record, n, editor or user, state, modified or today())
-            change.add.extend(quad_lines(record, full))
-        change.add.extend(version_lines(record, n, user, action, note=note, source=source))
+            full = content + (admin_lines(record, n, editor or user, state, modified or today()) if admin else [])
+            change.add.append("".join(quad_lines(record, full)))      # one string per record: fewer objects
+        change.add.append("".join(version_lines(record, n, user, action, note=note, source=source)))
         return n
 
 

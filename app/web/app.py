@@ -1,0 +1,42 @@
+"""The FastAPI application. Everything is built in `create_app(settings)`; nothing at import time.
+
+Start-up opens the catalogue (the server is the one process holding the store) and starts the SPARQL query
+workers on a checkpoint of it; shutdown stops the workers and removes their checkpoints."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..catalogue import Catalogue
+from ..query_service import QueryService
+from .settings import Settings
+from .sparql import sparql_router
+
+log = logging.getLogger("govcat.web")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            catalogue = Catalogue.open(settings.store)
+        except OSError as exc:   # RocksDB's lock: another process has the store open
+            log.error("无法打开目录库 %s：%s / cannot open the store", settings.store, exc)
+            raise
+        queries = QueryService(catalogue.graph, catalogue.folder, workers=settings.query_workers,
+                               timeout=settings.query_timeout, row_cap=settings.row_cap,
+                               allowed_service_hosts=settings.service_hosts)
+        queries.start()
+        app.state.catalogue, app.state.queries = catalogue, queries
+        try:
+            yield
+        finally:
+            queries.close()
+
+    app = FastAPI(title="govcat", description="政务信息资源目录 / government information-resource catalogue",
+                  version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(sparql_router())
+    return app
