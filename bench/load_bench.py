@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -20,18 +19,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+PEAK = "\nimport resource as _r, json as _j; print(_j.dumps({'peak_mib': _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024}))"
+
+
 def child(code: str, *args: str) -> dict:
-    """Run `code` in a fresh Python; it prints one JSON object. Adds wall time and peak RSS (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run `code` in a fresh Python; it prints one JSON object. Adds wall time and the child's own
+    peak RSS (MiB)."""
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code + PEAK, *args], capture_output=True, text=True)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"child failed:\n{proc.stdout}\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result.update(wall=wall, peak_mib=max(peak, before) / 1024 if peak > before else None)
-    return result
+    *_, result, peak = proc.stdout.strip().splitlines()
+    return {**json.loads(result), **json.loads(peak), "wall": wall}
 
 
 GOVCAT_LOAD = """
