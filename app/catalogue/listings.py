@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govcat.loaders import base_iri
-from govcat.loaders.listing import (FIELDS, ListingRecord, Mapping, Rejection, map_records, present_fields,
-                                    read_listing, read_mapping)
+from govcat.loaders.listing import (ListingRecord, Mapping, Rejection, map_records, present_fields, read_listing,
+                                    read_mapping)
 
 from ..namespaces import DCAT, DCT, FOAF, GC, RDF_TYPE, XSD
 from ..queries import query
 from ..store import Graph
-from ..terms import iri, iri_segment, nt_iri, nt_literal
+from ..terms import Term, iri, iri_segment, literal, nt_iri
 from .journal import ChangeSet
 from .repository import Catalogue, quad_lines, user_iri
 
@@ -56,6 +56,7 @@ class ImportOutcome:
     portal: str                                   # the portal's IRI
     records: int = 0                              # elements of the JSON array
     imported: int = 0
+    clean: int = 0                                # imported, no duplicate, every normalised value matched
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
@@ -86,46 +87,52 @@ def import_listing(cat: Catalogue, file: Path, mapping_path: str | Path, user: s
     prefix = f"{base}listing/{iri_segment(mapping.id)}/"
     first_row: dict[str, int] = {}
     seen: Counter = Counter()
-    contents: dict[str, list[str]] = {}
+    contents: dict[str, list[tuple[str, Term]]] = {}
     for item in map_records(data, mapping):
         if isinstance(item, Rejection):
             outcome.rejected.append(item)
             continue
-        _count(stats, item)
+        matched = _count(stats, item)
         key = item.key
         seen[key] += 1
+        outcome.clean += matched and seen[key] == 1
         if seen[key] > 1:
             record = f"{prefix}{key}-{seen[key]}"
             outcome.duplicates.append(Duplicate(item.row, first_row[key], record))
         else:
             record = f"{prefix}{key}"
             first_row[key] = item.row
-        contents[record] = listing_lines(record, item, portal)
+        contents[record] = listing_triples(item, portal)
     outcome.imported = len(contents)
     if not contents:
         return outcome
 
-    contents[portal] = portal_lines(portal, mapping)
-    canonical = _canonical(contents)
+    contents[portal] = portal_triples(mapping)
+    lines = {record: _lines(record, triples) for record, triples in contents.items()}
+    held = {row["listing"].value for row in cat.graph.select(query("portal_listings"), {"portal": iri(portal)})}
+    held |= {portal} if cat.exists(portal) else set()
+    current = {record: sorted(cat.record_lines(record)) for record in held}
+    canonical = _canonical({record: lines[record] for record in lines if record in current})
     editor = user_iri(base, user)
     source = Path(file).name
-    past = cat.last_versions()
+    past: dict[str, int] | None = None       # version numbers, fetched once if anything changes
     change = ChangeSet()
-    for record, lines in canonical.items():
-        old = cat.record_lines(record)
-        if sorted(old) == lines:
+    for record, new in lines.items():
+        old = current.get(record, [])
+        if old and canonical[record] == old:
             if record != portal:
                 outcome.unchanged += 1
             continue
         if record != portal:
             (outcome.changed if old else outcome.new).append(record)
-        cat.stage(change, record, lines, user=editor, action="import-listing", source=source, old=old,
+        past = cat.last_versions() if past is None else past
+        cat.stage(change, record, new, user=editor, action="import-listing", source=source, old=old,
                   version=past.get(record, 0), admin=False)
-    for row in cat.graph.select(query("portal_listings"), {"portal": iri(portal)}):
-        record = row["listing"].value
-        if record not in canonical:
+    for record, old in current.items():
+        if record not in contents:
             outcome.removed.append(record)
-            cat.stage(change, record, None, user=editor, action="delete", source=source,
+            past = cat.last_versions() if past is None else past
+            cat.stage(change, record, None, user=editor, action="delete", source=source, old=old,
                       version=past.get(record, 0), admin=False)
     if change:
         cat.commit(change)
@@ -133,77 +140,70 @@ def import_listing(cat: Catalogue, file: Path, mapping_path: str | Path, user: s
     return outcome
 
 
-def _count(stats: dict[str, FieldStats], item: ListingRecord) -> None:
-    for key, st in stats.items():
-        if key == "formats":
-            if item.format_text is None:
-                st.absent += 1
-            elif item.formats:
-                st.normalised += 1
-            else:
-                st.not_normalised[item.format_text] += 1
-            continue
-        coded = getattr(item, key)
-        if coded is None:
-            st.absent += 1
-        elif coded.concept:
-            st.normalised += 1
-        else:
-            st.not_normalised[coded.text] += 1
-
-
-def listing_lines(record: str, item: ListingRecord, portal: str) -> list[str]:
-    """The N-Triples of one listing record."""
+def _lines(record: str, triples: list[tuple[str, Term]]) -> list[str]:
     s = nt_iri(record)
-
-    def text(p: str, value: str) -> str:
-        return f"{s} {nt_iri(p)} {nt_literal(value)} ."
-
-    def link(p: str, value: str) -> str:
-        return f"{s} {nt_iri(p)} {nt_iri(value)} ."
-
-    lines = [link(RDF_TYPE, GC + "PortalListing"), text(DCT + "title", item.title), link(DCT + "source", portal),
-             f"{s} {nt_iri(GC + 'sourceRow')} {nt_literal(str(item.row), XSD + 'integer')} ."]
-    if item.description:
-        lines.append(text(DCT + "description", item.description))
-    if item.publisher:
-        lines.append(text(GC + "publisherName", item.publisher))
-    for coded, prop, text_prop in ((item.update_cycle, DCT + "accrualPeriodicity", GC + "accrualPeriodicityText"),
-                                   (item.openness, GC + "openness", GC + "opennessText")):
-        if coded is not None:
-            lines.append(text(text_prop, coded.text))
-            if coded.concept:
-                lines.append(link(prop, coded.concept))
-    lines += [text(DCT + "format", token) for token in item.formats]
-    if item.format_text:
-        lines.append(text(GC + "formatText", item.format_text))
-    lines += [text(DCAT + "keyword", word) for word in item.keywords]
-    for prop, date in ((DCT + "issued", item.issued), (DCT + "modified", item.modified)):
-        if date:
-            lines.append(f"{s} {nt_iri(prop)} {nt_literal(date.isoformat(), XSD + 'date')} .")
-    if item.landing_page:
-        lines.append(link(DCAT + "landingPage", item.landing_page))
-    return lines
-
-
-def portal_lines(portal: str, mapping: Mapping) -> list[str]:
-    s = nt_iri(portal)
-    lines = [f"{s} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'Portal')} .",
-             f"{s} {nt_iri(DCT + 'title')} {nt_literal(mapping.name)} ."]
-    if mapping.homepage:
-        lines.append(f"{s} {nt_iri(FOAF + 'homepage')} {nt_iri(mapping.homepage)} .")
-    return lines
+    return [f"{s} {nt_iri(p)} {o.n3()} ." for p, o in triples]
 
 
 def _canonical(contents: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each graph's lines as the store writes them (sorted), so that they compare with what it holds."""
+    """Each graph's lines as the store writes them (sorted, duplicates gone), to compare with what it holds."""
     scratch = Graph()
-    quads: list[str] = []
-    for record, lines in contents.items():
-        quads += quad_lines(record, lines)
-    scratch.load("".join(quads), "nq")
+    scratch.load("".join(line for record, lines in contents.items() for line in quad_lines(record, lines)), "nq")
     return {record: sorted(line for line in scratch.graph_ntriples(record).splitlines() if line)
             for record in contents}
 
 
-__all__ = ["Duplicate", "FieldStats", "ImportOutcome", "FIELDS", "import_listing", "portal_iri"]
+def _count(stats: dict[str, FieldStats], item: ListingRecord) -> bool:
+    """Count the record's normalised values; True if none failed to match."""
+    matched = True
+    for key, st in stats.items():
+        if key == "formats":
+            text, ok = item.format_text, bool(item.formats)
+        else:
+            coded = getattr(item, key)
+            text, ok = (coded.text, coded.concept is not None) if coded else (None, False)
+        if text is None:
+            st.absent += 1
+        elif ok:
+            st.normalised += 1
+        else:
+            st.not_normalised[text] += 1
+            matched = False
+    return matched
+
+
+def listing_triples(item: ListingRecord, portal: str) -> list[tuple[str, Term]]:
+    """(predicate, object) of one listing record, in a fixed order."""
+    t: list[tuple[str, Term]] = [(RDF_TYPE, iri(GC + "PortalListing")), (DCT + "title", literal(item.title)),
+                                 (DCT + "source", iri(portal)),
+                                 (GC + "sourceRow", literal(str(item.row), XSD + "integer"))]
+    if item.description:
+        t.append((DCT + "description", literal(item.description)))
+    if item.publisher:
+        t.append((GC + "publisherName", literal(item.publisher)))
+    for coded, prop, text_prop in ((item.update_cycle, DCT + "accrualPeriodicity", GC + "accrualPeriodicityText"),
+                                   (item.openness, GC + "openness", GC + "opennessText")):
+        if coded is not None:
+            t.append((text_prop, literal(coded.text)))
+            if coded.concept:
+                t.append((prop, iri(coded.concept)))
+    t += [(DCT + "format", literal(token)) for token in item.formats]
+    if item.format_text:
+        t.append((GC + "formatText", literal(item.format_text)))
+    t += [(DCAT + "keyword", literal(word)) for word in item.keywords]
+    for prop, date in ((DCT + "issued", item.issued), (DCT + "modified", item.modified)):
+        if date:
+            t.append((prop, literal(date.isoformat(), XSD + "date")))
+    if item.landing_page:
+        t.append((DCAT + "landingPage", iri(item.landing_page)))
+    return t
+
+
+def portal_triples(mapping: Mapping) -> list[tuple[str, Term]]:
+    t = [(RDF_TYPE, iri(GC + "Portal")), (DCT + "title", literal(mapping.name))]
+    if mapping.homepage:
+        t.append((FOAF + "homepage", iri(mapping.homepage)))
+    return t
+
+
+__all__ = ["Duplicate", "FieldStats", "ImportOutcome", "import_listing", "portal_iri"]
