@@ -11,6 +11,7 @@ No HTTP here: `govcat.web.sparql` maps outcomes to responses.
 """
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -27,6 +28,8 @@ from pathlib import Path
 from .sparql import QueryRefused, check_query, declares_dataset
 from .store import Graph, NotAcceptable, SerializedResults, negotiate, offered_formats, serialize_triples
 from .terms import Term, iri, literal
+
+log = logging.getLogger("govcat.query")
 
 CHECKPOINTS = "sparql-checkpoints"   # folder in the store folder (hard links need the same file system)
 _START_TIMEOUT = 60.0
@@ -81,6 +84,7 @@ class QueryService:
         self._lock = threading.Lock()
         self._serial = 0
         self._current: Path | None = None
+        self._pending: set[Path] = set()   # checkpoints being made, not yet current
         self._closed = False
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -89,6 +93,7 @@ class QueryService:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
         self._current = self._checkpoint()
+        self._pending.discard(self._current)
         started = [self._spawn() for _ in range(self.workers)]
         for worker in started:
             self._await_ready(worker)
@@ -101,6 +106,7 @@ class QueryService:
         path = self._checkpoint()
         with self._lock:
             self._current = path
+            self._pending.discard(path)
         switched = []
         while True:
             try:
@@ -108,7 +114,7 @@ class QueryService:
             except queue.Empty:
                 break
             try:
-                worker.holding.add(path)
+                worker.holding = worker.holding | {path}   # a new set: `_collect` may be reading the old one
                 worker.conn.send(("open", str(path)))
                 if not worker.conn.poll(_START_TIMEOUT):
                     raise OSError("no answer")
@@ -139,6 +145,12 @@ class QueryService:
             self._retire(worker)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    @property
+    def checkpoint(self) -> Path | None:
+        """The checkpoint new queries run on."""
+        with self._lock:
+            return self._current
+
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._live]
@@ -164,11 +176,12 @@ class QueryService:
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
         switching = checkpoint not in worker.holding
         try:
-            worker.holding.add(checkpoint)
+            worker.holding = worker.holding | {checkpoint}
             worker.conn.send(("query", str(checkpoint), task))
             if not worker.conn.poll(self.timeout):
                 self._retire(worker)   # kills the process: the query stops and its CPU is released
                 self._replace_later()
+                log.warning("query stopped after %g s (worker %s killed)", self.timeout, worker.process.pid)
                 return QueryOutcome(error=QueryError(
                     "timeout", f"查询超过 {self.timeout:g} 秒的时限，已被终止；请缩小查询范围（如加 LIMIT）",
                     f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)"))
@@ -184,12 +197,26 @@ class QueryService:
         return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
 
     # -- workers and checkpoints --------------------------------------------------------------------
-    def _checkpoint(self) -> Path:
-        with self._lock:
-            self._serial += 1
-            path = self.root / f"cp-{self._serial}"
-        self.graph.backup(path)
-        return path
+    def _checkpoint(self, attempts: int = 5) -> Path:
+        """A new checkpoint folder; it stays in `_pending` (safe from `_collect`) until the caller made it
+        current. RocksDB may compact away a file while the checkpoint links it: then it tries again."""
+        for attempt in range(attempts):
+            with self._lock:
+                self._serial += 1
+                path = self.root / f"cp-{self._serial}"
+                self._pending.add(path)
+            try:
+                self.graph.backup(path)
+                return path
+            except OSError:
+                with self._lock:
+                    self._pending.discard(path)
+                for leftover in (path, path.with_name(path.name + ".tmp")):
+                    shutil.rmtree(leftover, ignore_errors=True)
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _spawn(self) -> _Worker:
         """A new worker: a fresh interpreter (never a fork of the process that holds the store) that
@@ -224,6 +251,7 @@ class QueryService:
             try:
                 self._await_ready(worker)
             except RuntimeError:
+                log.error("a replacement query worker did not start; %d left", len(self.worker_pids()))
                 return
             if self._closed:
                 self._retire(worker)
@@ -244,14 +272,15 @@ class QueryService:
         self._collect()
 
     def _collect(self) -> None:
-        """Delete the checkpoints that are neither the current one nor held by a worker."""
+        """Delete the checkpoints that are neither the current one, nor being made, nor held by a worker.
+        The folder is listed under the lock: a checkpoint made later is never taken for an unused one."""
         with self._lock:
-            keep = {self._current} | {p for w in self._live for p in w.holding}
-        if not self.root.exists():
-            return
-        for path in self.root.iterdir():
-            if path not in keep:
-                shutil.rmtree(path, ignore_errors=True)
+            keep = {p.name for p in {self._current} | self._pending if p}
+            keep |= {p.name for w in self._live for p in w.holding}
+            unused = [p for p in self.root.iterdir() if p.name.removesuffix(".tmp") not in keep] \
+                if self.root.exists() else []
+        for path in unused:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # -- the worker process ---------------------------------------------------------------------------------
