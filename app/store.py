@@ -157,6 +157,10 @@ class Graph:
         """The triples of one named graph as canonical N-Triples (one per line)."""
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)).decode("utf-8")
 
+    def dump_graph_to(self, graph: str, output: Path) -> None:
+        """The triples of one named graph as canonical N-Triples, written to a file (no copy in memory)."""
+        self._store.dump(str(output), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+
     def dump_dataset(self, fmt: str = "nq", output: Path | None = None) -> bytes | None:
         """Every quad (N-Quads or TriG), to `output` or returned."""
         if output is not None:

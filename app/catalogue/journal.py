@@ -25,7 +25,7 @@ BULK_THRESHOLD = 4 << 20   # bytes of N-Quads above which bulk loading pays off
 class ChangeSet:
     clear: set[str] = field(default_factory=set)     # named graphs emptied first
     remove: list[str] = field(default_factory=list)  # N-Quads lines removed next
-    add: list[str] = field(default_factory=list)     # N-Quads text added last (lines or chunks of lines)
+    add: list[str | bytes] = field(default_factory=list)  # N-Quads added last (lines or chunks; str or UTF-8)
 
     def __bool__(self) -> bool:
         return bool(self.clear or self.remove or self.add)
@@ -42,13 +42,13 @@ def _fsync_dir(path: Path) -> None:
 def commit(folder: Path, graph: Graph, change: ChangeSet) -> None:
     """Write `change` durably, then apply it to `graph`."""
     staging = folder / STAGING
-    with open(staging, "w", encoding="utf-8") as out:
+    with open(staging, "wb") as out:
         for g in sorted(change.clear):
-            out.write(f"#clear <{g}>\n")
+            out.write(f"#clear <{g}>\n".encode())
         for line in change.remove:
-            out.write("#remove " + line.rstrip("\n") + "\n")
-        for line in change.add:
-            out.write(line)
+            out.write(("#remove " + line.rstrip("\n") + "\n").encode())
+        for chunk in change.add:
+            out.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
         out.flush()
         os.fsync(out.fileno())
     os.rename(staging, folder / COMMITTED)      # the commit point
@@ -82,6 +82,7 @@ def apply(folder: Path, graph: Graph) -> None:
 def recover(folder: Path, graph: Graph) -> bool:
     """Finish or discard a change interrupted by a crash; True if one was finished."""
     (folder / STAGING).unlink(missing_ok=True)
+    (folder / "incoming.nt.tmp").unlink(missing_ok=True)     # left by a load killed while comparing
     if (folder / COMMITTED).exists():
         apply(folder, graph)
         return True

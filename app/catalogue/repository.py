@@ -130,8 +130,8 @@ class Catalogue:
             change.add.extend(quad_lines(HISTORY_GRAPH, [f"{nt_iri(f'{record}#v{n - 1}')} {nt_iri(GC + 'content')} {retired} ."]))
         if content is not None:
             full = content + (admin_lines(record, n, editor or user, state, modified or today()) if admin else [])
-            change.add.append("".join(quad_lines(record, full)))      # one string per record: fewer objects
-        change.add.append("".join(version_lines(record, n, user, action, note=note, source=source)))
+            change.add.append("".join(quad_lines(record, full)).encode("utf-8"))   # one UTF-8 chunk per record
+        change.add.append("".join(version_lines(record, n, user, action, note=note, source=source)).encode("utf-8"))
         return n
 
 
