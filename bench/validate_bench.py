@@ -37,6 +37,10 @@ PEAK = """
 def peak_mib():
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def cpu_s():    # user + system CPU seconds of this process, all threads
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 def hwm_mib():   # high-water mark so far, from /proc (Linux)
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
@@ -70,7 +74,7 @@ report = validate_loaded(loaded, graph)
 t4 = time.perf_counter()
 hwm["check"] = hwm_mib()
 out = {"import": t1 - t0, "load": t2 - t1, "graph": t3 - t2, "check": t4 - t3, "total": t4 - t1,
-       "triples": len(graph), "findings": len(report.results), "peak_mib": peak_mib(),
+       "triples": len(graph), "findings": len(report.results), "peak_mib": peak_mib(), "cpu": cpu_s(),
        "peak_mib_after": hwm, "ntriples_mib": len(loaded.ntriples.encode("utf-8")) / 2**20,
        "by_severity": report.by_severity()}
 if len(sys.argv) > 2:   # keep the findings and the data for the comparison with pySHACL
@@ -88,7 +92,8 @@ from govcat.validation.run import validate_path
 t1 = time.perf_counter()
 report = validate_path(Path(sys.argv[1]))
 t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "total": t2 - t1, "findings": len(report.results), "peak_mib": peak_mib()}))
+print(json.dumps({"import": t1 - t0, "total": t2 - t1, "findings": len(report.results), "peak_mib": peak_mib(),
+                  "cpu": cpu_s()}))
 """
 
 PYSHACL = PEAK + """
@@ -106,6 +111,7 @@ for path in schema_files():
     data.parse(str(path), format="turtle")
 shacl = reference.shapes_graph()
 t2 = time.perf_counter()
+c2 = cpu_s()
 prepared = sys.argv[3] == "prepared"
 from contextlib import nullcontext
 with reference.prepared_queries() if prepared else nullcontext():
@@ -117,6 +123,7 @@ if not hasattr(results, "subjects"):
 keys = sorted(reference.result_keys(results, shacl), key=repr)
 Path(sys.argv[2]).write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
 print(json.dumps({"import": t1 - t0, "parse": t2 - t1, "validate": t3 - t2, "total": t3 - t1,
+                  "cpu": cpu_s(), "cpu_validate": cpu_s() - c2,
                   "triples": len(data), "findings": len(keys), "conforms": conforms, "peak_mib": peak_mib()}))
 """
 
@@ -148,19 +155,37 @@ print(json.dumps({"checks": rows, "sum": sum(r["seconds"] for r in rows), "overh
 
 
 def child(code: str, *args: str, timeout: float | None = None) -> dict:
-    """Run `code` in a fresh Python, which prints one JSON line last; adds the wall time."""
+    """Run `code` in a fresh Python, which prints one JSON line last; adds the wall time. On timeout
+    the child is stopped and its CPU time so far (from /proc) is reported instead."""
     started = time.perf_counter()
     env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=ROOT)
     try:
-        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                              timeout=timeout, env=env, cwd=ROOT)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"timeout": timeout, "wall": time.perf_counter() - started}
+        cpu = None
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+        proc.kill()
+        proc.communicate()
+        return {"timeout": timeout, "wall": time.perf_counter() - started, "cpu": cpu}
     if proc.returncode != 0:
-        raise SystemExit(f"child failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"child failed ({proc.returncode}):\n{stdout[-3000:]}\n{stderr[-5000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - started
     return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median total time, with every run's total kept alongside."""
+    ordered = sorted(runs, key=lambda r: r["total"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["totals"] = [r["total"] for r in runs]
+    return chosen
 
 
 def log(message: str) -> None:
@@ -199,6 +224,11 @@ def fmt_s(value) -> str:
     return "—" if value is None else f"{value:,.1f} s"
 
 
+def spread(run: dict) -> str:
+    totals = run.get("totals") or []
+    return f" ({min(totals):.1f}–{max(totals):.1f})" if len(totals) > 1 else ""
+
+
 def fmt_mib(value) -> str:
     return "—" if value is None else f"{value:,.0f} MiB"
 
@@ -210,8 +240,9 @@ def table(sizes: list[int], govcat: dict, e2e: dict, baseline: int, py: dict | N
         ("load: CSV → N-Triples", [fmt_s(govcat[n]["load"]) for n in sizes], py and "(same N-Triples)"),
         ("graph build / rdflib parse", [fmt_s(govcat[n]["graph"]) for n in sizes], py and fmt_s(py.get("parse"))),
         ("checks / pyshacl.validate", [fmt_s(govcat[n]["check"]) for n in sizes], py and fmt_s(py.get("validate"))),
-        ("total (phases, one after another)", [fmt_s(govcat[n]["total"]) for n in sizes], py and fmt_s(py.get("total"))),
-        ("total, validate_path (production)", [fmt_s(e2e[n]["total"]) for n in sizes], py and "—"),
+        ("total (phases, one after another)", [fmt_s(govcat[n]["total"]) + spread(govcat[n]) for n in sizes], py and fmt_s(py.get("total"))),
+        ("total, validate_path (production)", [fmt_s(e2e[n]["total"]) + spread(e2e[n]) for n in sizes], py and "—"),
+        ("CPU time (user + sys), phases", [fmt_s(govcat[n].get("cpu")) for n in sizes], py and fmt_s(py.get("cpu"))),
         ("peak RSS, phases", [fmt_mib(govcat[n]["peak_mib"]) for n in sizes], py and fmt_mib(py.get("peak_mib"))),
         ("peak RSS, validate_path", [fmt_mib(e2e[n]["peak_mib"]) for n in sizes], py and "—"),
         ("findings", [f"{govcat[n]['findings']:,}" for n in sizes], py and f"{py.get('findings', 0):,}"),
@@ -237,6 +268,8 @@ def main() -> None:
     parser.add_argument("--reuse-govcat", action="store_true",
                         help="reuse stored govcat results (<out>/govcat-<size>.json) instead of measuring again")
     parser.add_argument("--skip-pyshacl", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure govcat this many times per size; the table shows the median run")
     parser.add_argument("--profile-checks", choices=("auto", "always", "never"), default="auto")
     args = parser.parse_args()
 
@@ -258,16 +291,20 @@ def main() -> None:
             log(f"govcat, {n:,} entries: reused {stored}")
             continue
         extra = (str(keys_govcat), str(nt_path)) if n == args.baseline_size else ()
-        log(f"govcat phases, {n:,} entries")
-        govcat[n] = child(GOVCAT_PHASES, str(folders[n]), *extra)
-        g = govcat[n]
-        log(f"  load {g['load']:.1f} s, graph {g['graph']:.1f} s, checks {g['check']:.1f} s, total {g['total']:.1f} s, "
-            f"peak {g['peak_mib']:.0f} MiB, {g['findings']} findings, {g['triples']:,} triples")
-        log(f"  peak RSS after load {g['peak_mib_after']['load']:.0f} MiB (N-Triples text {g['ntriples_mib']:.0f} MiB), "
-            f"after graph {g['peak_mib_after']['graph']:.0f} MiB, after checks {g['peak_mib_after']['check']:.0f} MiB")
-        log(f"govcat validate_path, {n:,} entries")
-        e2e[n] = child(GOVCAT_E2E, str(folders[n]))
-        log(f"  total {e2e[n]['total']:.1f} s, peak {e2e[n]['peak_mib']:.0f} MiB, {e2e[n]['findings']} findings")
+        runs, runs_e2e = [], []
+        for i in range(max(1, args.repeat)):
+            log(f"govcat phases, {n:,} entries" + (f" (run {i + 1})" if args.repeat > 1 else ""))
+            g = child(GOVCAT_PHASES, str(folders[n]), *extra)
+            runs.append(g)
+            log(f"  load {g['load']:.1f} s, graph {g['graph']:.1f} s, checks {g['check']:.1f} s, total {g['total']:.1f} s, "
+                f"peak {g['peak_mib']:.0f} MiB, {g['findings']} findings, {g['triples']:,} triples")
+            log(f"  peak RSS after load {g['peak_mib_after']['load']:.0f} MiB (N-Triples text {g['ntriples_mib']:.0f} MiB), "
+                f"after graph {g['peak_mib_after']['graph']:.0f} MiB, after checks {g['peak_mib_after']['check']:.0f} MiB")
+            log(f"govcat validate_path, {n:,} entries" + (f" (run {i + 1})" if args.repeat > 1 else ""))
+            e = child(GOVCAT_E2E, str(folders[n]))
+            runs_e2e.append(e)
+            log(f"  total {e['total']:.1f} s, peak {e['peak_mib']:.0f} MiB, {e['findings']} findings")
+        govcat[n], e2e[n] = median_run(runs), median_run(runs_e2e)
         stored.write_text(json.dumps([govcat[n], e2e[n]], indent=1))
 
     py = None
@@ -285,7 +322,7 @@ def main() -> None:
             py["mode"] = args.pyshacl_mode
             stored.write_text(json.dumps(py, indent=1))
         if "timeout" in py:
-            log(f"  pySHACL did not finish within {py['timeout']:.0f} s")
+            log(f"  pySHACL did not finish within {py['timeout']:.0f} s (CPU time used: {py.get('cpu') or 0:.0f} s)")
         else:
             log(f"  parse {py['parse']:.1f} s, validate {py['validate']:.1f} s, peak {py['peak_mib']:.0f} MiB, "
                 f"{py['findings']} findings")
@@ -302,7 +339,7 @@ def main() -> None:
 
     largest = max(sizes)
     profile = None
-    slow = max(govcat[largest]["total"], e2e[largest]["total"]) > TARGET_SECONDS
+    slow = e2e[largest]["total"] > TARGET_SECONDS
     if args.profile_checks == "always" or (args.profile_checks == "auto" and slow):
         log(f"timing every check on its own, {largest:,} entries")
         profile = child(PROFILE, str(folders[largest]))
@@ -318,12 +355,13 @@ def main() -> None:
     summary = {"machine": info, "args": {k: str(v) for k, v in vars(args).items()}, "govcat": govcat,
                "govcat_validate_path": e2e, "pyshacl": py, "comparison": comparison, "profile": profile}
     targets = {}
-    if largest >= 100_000:
-        worst = max(govcat[largest]["total"], e2e[largest]["total"])
-        targets["time"] = {"entries": largest, "seconds_phases": govcat[largest]["total"],
-                           "seconds_validate_path": e2e[largest]["total"], "met": worst <= TARGET_SECONDS}
-        peak = max(govcat[largest]["peak_mib"], e2e[largest]["peak_mib"])
-        targets["memory"] = {"peak_mib": peak, "met": peak <= TARGET_PEAK_MIB}
+    if largest >= 100_000:   # judged on the production path, `govcat validate` = validate_path
+        targets["time"] = {"entries": largest, "seconds_validate_path": e2e[largest]["total"],
+                           "runs": e2e[largest].get("totals"), "seconds_phases": govcat[largest]["total"],
+                           "met": e2e[largest]["total"] <= TARGET_SECONDS}
+        targets["memory"] = {"peak_mib_validate_path": e2e[largest]["peak_mib"],
+                             "peak_mib_phases": govcat[largest]["peak_mib"],
+                             "met": e2e[largest]["peak_mib"] <= TARGET_PEAK_MIB}
     if py and "timeout" not in py and base in govcat:
         speedup = py["total"] / govcat[base]["total"]
         targets["speedup"] = {"pyshacl_total": py["total"], "govcat_total": govcat[base]["total"],
@@ -332,10 +370,11 @@ def main() -> None:
         print(f"speed-up at {base:,} entries: {speedup:,.0f}x (parse + validate vs load + graph + checks), "
               f"{py['validate'] / govcat[base]['check']:,.0f}x (pyshacl.validate vs checks alone)")
     elif py and "timeout" in py:
-        speedup = py["timeout"] / govcat[base]["total"]
-        targets["speedup"] = {"pyshacl_total": f"> {py['timeout']}", "speedup": f"> {speedup:.0f}",
+        spent = py.get("cpu") or py["timeout"]     # CPU seconds: a lower bound even on a busy machine
+        speedup = spent / govcat[base]["total"]
+        targets["speedup"] = {"pyshacl_total": f"> {spent:.0f} s CPU", "speedup": f"> {speedup:.0f}",
                               "met": speedup >= TARGET_SPEEDUP}
-        print(f"speed-up at {base:,} entries: more than {speedup:,.0f}x (pySHACL timed out)")
+        print(f"speed-up at {base:,} entries: more than {speedup:,.0f}x (pySHACL stopped after {spent:.0f} CPU s)")
     if comparison:
         targets["identical_findings"] = {"met": comparison["identical"]}
     summary["targets"] = targets
