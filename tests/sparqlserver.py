@@ -125,24 +125,28 @@ def data_graph(path: Path) -> str:
     return f"urn:govcat:test:w3c:{path.parent.name}/{path.name}"
 
 
-@pytest.fixture(scope="module")
-def server(small_xlsx, tmp_path_factory):
-    store = tmp_path_factory.mktemp("served") / "store"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCAT_")}
-    subprocess.run([sys.executable, "-m", "govcat", "load", str(small_xlsx), "--store", str(store)],
-                   check=True, capture_output=True, env=env)
-    graph = Graph(store / "oxigraph")   # the W3C test data beside the catalogue, before the server opens it
-    for name, (path, fmt) in w3c_graphs().items():
-        graph.load_into(path.read_bytes(), fmt, name)
-    graph.flush()
-    del graph
+def add_user(store: Path, name: str, role: str, department: str | None = None) -> str:
+    """`govcat user add` (before the server holds the store); returns the token it prints."""
+    args = [sys.executable, "-m", "govcat", "user", "add", name, "--role", role, "--store", str(store)]
+    if department:
+        args += ["--department", department]
+    out = subprocess.run(args, check=True, capture_output=True, text=True, env=clean_env())
+    return out.stdout.strip().splitlines()[-1]
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("GOVCAT_")}
+
+
+def start_server(store: Path, env: dict[str, str] | None = None) -> Server:
+    """`python -m govcat serve` on a free loopback port over `store`; returns once it answers."""
     port = free_port()
-    log = store.parent / "server.log"
-    env |= {"GOVCAT_QUERY_TIMEOUT": str(TIMEOUT), "GOVCAT_ROW_CAP": str(ROW_CAP), "GOVCAT_QUERY_WORKERS": "2",
-            "GOVCAT_SERVICE_HOSTS": "127.0.0.1"}
+    log = store.parent / f"server-{port}.log"
+    full = clean_env() | {"GOVCAT_QUERY_TIMEOUT": str(TIMEOUT), "GOVCAT_ROW_CAP": str(ROW_CAP),
+                          "GOVCAT_QUERY_WORKERS": "2"} | (env or {})
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "govcat", "serve", "--store", str(store),
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
+                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=full)
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=30)
     deadline = time.monotonic() + 60
@@ -158,8 +162,13 @@ def server(small_xlsx, tmp_path_factory):
             process.kill()
             pytest.fail(f"govcat serve did not answer within 60 s:\n{log.read_text()}")
         time.sleep(0.1)
-    yield Server(url, process, log, client)
-    client.close()
+    return Server(url, process, log, client)
+
+
+def stop_server(server: Server, store: Path) -> None:
+    """SIGTERM; fails the test if the server or its query workers outlive it or leave checkpoints."""
+    server.client.close()
+    process, log = server.process, server.log
     workers = descendants(process.pid)
     process.send_signal(signal.SIGTERM)
     try:
@@ -173,6 +182,23 @@ def server(small_xlsx, tmp_path_factory):
         os.kill(pid, signal.SIGKILL)
     assert not left, f"query workers outlived the server: {left}"
     assert not (store / "sparql-checkpoints").exists(), "checkpoints left behind"
+
+
+@pytest.fixture(scope="module")
+def server(small_xlsx, tmp_path_factory):
+    store = tmp_path_factory.mktemp("served") / "store"
+    subprocess.run([sys.executable, "-m", "govcat", "load", str(small_xlsx), "--store", str(store)],
+                   check=True, capture_output=True, env=clean_env())
+    graph = Graph(store / "oxigraph")   # the W3C test data beside the catalogue, before the server opens it
+    for name, (path, fmt) in w3c_graphs().items():
+        graph.load_into(path.read_bytes(), fmt, name)
+    graph.flush()
+    del graph
+    token = add_user(store, "analyst", "viewer")
+    running = start_server(store, {"GOVCAT_SERVICE_HOSTS": "127.0.0.1"})
+    running.client.headers["Authorization"] = f"Bearer {token}"
+    yield running
+    stop_server(running, store)
 
 
 # -- /proc: processes and their CPU time ---------------------------------------------------------------------

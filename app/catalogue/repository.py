@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ..namespaces import GC, RDF_TYPE, XSD
@@ -48,6 +50,11 @@ class Catalogue:
 
     def __init__(self, folder: Path, graph: Graph):
         self.folder, self.graph = folder, graph
+        # Held around read-validate-commit sequences by writers that share this object (the server's
+        # request threads), so that two writes never validate against the same old state.
+        self.write_lock = threading.RLock()
+        # Called with each ChangeSet once it is applied (search index, query checkpoints).
+        self.listeners: list[Callable[[ChangeSet], None]] = []
 
     @classmethod
     def open(cls, folder: Path | None = None) -> "Catalogue":
@@ -59,8 +66,12 @@ class Catalogue:
         return cat
 
     def commit(self, change: ChangeSet) -> None:
-        if change:
+        if not change:
+            return
+        with self.write_lock:
             journal.commit(self.folder, self.graph, change)
+            for listener in self.listeners:
+                listener(change)
 
     def _install_schema(self) -> None:
         """Keep the ontology, code lists and shapes graphs equal to the project's files."""

@@ -29,6 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
                                timeout=settings.query_timeout, row_cap=settings.row_cap,
                                allowed_service_hosts=settings.service_hosts)
         queries.start()
+        catalogue.listeners.append(lambda change: queries.refresh())   # queries see every write
         app.state.catalogue, app.state.queries = catalogue, queries
         try:
             yield
