@@ -42,6 +42,7 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None   # the protocol's default-graph-uri (None: not given)
     named_graphs: tuple[str, ...] | None = None     # named-graph-uri
     base_iri: str | None = None
+    bindings: tuple[tuple[str, Term], ...] = ()     # bound parameters (saved queries), never pasted into text
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class QueryService:
             checkpoint = self._current
         task = {"query": request.query, "accept": request.accept, "default_graphs": request.default_graphs,
                 "named_graphs": request.named_graphs, "base_iri": request.base_iri,
+                "bindings": dict(request.bindings),
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
         switching = checkpoint not in worker.holding
         try:
@@ -319,7 +321,8 @@ def _execute(graph: Graph, task: dict) -> tuple[str, SerializedResults | QueryEr
     try:
         return "ok", graph.query_serialized(
             task["query"], task["accept"], row_cap=task["row_cap"], union_default=task["union_default"],
-            default_graphs=task["default_graphs"], named_graphs=task["named_graphs"], base_iri=task["base_iri"])
+            default_graphs=task["default_graphs"], named_graphs=task["named_graphs"], base_iri=task["base_iri"],
+            bindings=task.get("bindings"))
     except SyntaxError as exc:
         return "error", QueryError("syntax", f"SPARQL 语法错误：{exc}", f"SPARQL syntax error: {exc}")
     except NotAcceptable as exc:

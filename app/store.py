@@ -217,14 +217,16 @@ class Graph:
 
     def query_serialized(self, query: str, accept: str | None = None, *, row_cap: int = 0,
                          union_default: bool = True, default_graphs: Iterable[str] | None = None,
-                         named_graphs: Iterable[str] | None = None, base_iri: str | None = None) -> "SerializedResults":
+                         named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
+                         bindings: Mapping[str, Term] | None = None) -> "SerializedResults":
         """Any SPARQL query, its results serialized in the format the HTTP `accept` header asks for.
 
         `default_graphs` / `named_graphs` (the protocol's default-graph-uri / named-graph-uri) replace the
         dataset of the query when either is given; otherwise the default graph is the union of all graphs
         if `union_default`. `row_cap` > 0 keeps the first `row_cap` solutions (or triples) and says whether
-        more were cut. Raises SyntaxError (bad query), NotAcceptable, ValueError (a bad graph IRI), OSError."""
-        options: dict = {"base_iri": base_iri}
+        more were cut. `bindings` are bound parameters (projected variables, as for `select`).
+        Raises SyntaxError (bad query), NotAcceptable, ValueError (a bad graph IRI), OSError."""
+        options: dict = {"base_iri": base_iri, "substitutions": _substitutions(bindings)}
         if default_graphs is not None or named_graphs is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
