@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..namespaces import SH, sparql_prologue
 from ..paths import ONTOLOGY_DIR, SHAPES_DIR
+from ..queries import query
 from ..store import Graph
 from ..terms import Term
 from .compiler import Check, compile_shapes
@@ -113,6 +114,18 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
         workers = 1 if len(graph) < SMALL_GRAPH else min(4, os.cpu_count() or 1)
     if workers == 1:
         return [f for check in checks for f in run(check)]
+    order = _longest_first(graph, checks)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = [f for batch in pool.map(run, checks) for f in batch]
-    return results
+        batches = dict(zip(order, pool.map(lambda i: run(checks[i]), order)))
+    return [f for i in range(len(checks)) for f in batches[i]]   # findings in the checks' own order
+
+
+def _longest_first(graph: Graph, checks: tuple[Check, ...]) -> list[int]:
+    """Positions of the checks, the (probably) slowest first, so that no long check is left running alone at the end
+    while the other threads idle: cost ~ instances of the target class, SPARQL-based checks (joins) ×4."""
+    sizes = {r["class"].value: int(r["n"].value) for r in graph.select(query("class_sizes")) if r["class"].is_iri}
+
+    def cost(i: int) -> int:
+        check = checks[i]
+        return sizes.get(check.target_class, 0) * (4 if check.component == SH + "SPARQLConstraintComponent" else 1)
+    return sorted(range(len(checks)), key=cost, reverse=True)
