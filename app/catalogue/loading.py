@@ -6,7 +6,7 @@ records the file replaces. Only findings about the file's own records are report
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ DRAFT, SUBMITTED, PUBLISHED, RETURNED, WITHDRAWN = (WORKFLOW + str(n) for n in r
 ENTRY = GC + "InformationResource"
 
 Progress = Callable[[str], None]
+SMALL_WRITE = 1 << 20   # characters of N-Triples below which a write is grouped in memory
 LOAD_STEPS = 4   # reading, validating in context, comparing with the store, writing
 
 
@@ -55,7 +56,8 @@ def load_file(cat: Catalogue, path: Path, user: str, *, dry_run: bool = False, p
 def save_record(cat: Catalogue, ntriples: str, user: str, source: str = "edit") -> LoadOutcome:
     """An edit of one record (its triples, data items included, as N-Triples): validated in the context
     of the store, written atomically with its history. The web layer's write path."""
-    return load_loaded(cat, Loaded(source, ntriples=ntriples, rdf_format="nt"), user, action="edit")
+    with cat.write_lock:
+        return load_loaded(cat, Loaded(source, ntriples=ntriples, rdf_format="nt"), user, action="edit")
 
 
 def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = False, publish: bool = False,
@@ -77,13 +79,18 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
         raise LoadError(loaded.file, f"这些数据不属于本文件中的任何记录（信息项须与其信息资源一起导入）：{strays[:5]}",
                         f"these data belong to no record of the file (data items come with their entry): {strays[:5]}")
     progress("比较已有记录 / comparing with the store")
-    spill = cat.folder / "incoming.nt.tmp"     # the file's triples, canonical, without a copy in memory
-    graph.dump_graph_to(INCOMING, spill)
-    del graph                       # the validation graph is no longer needed: free it before writing
-    try:
-        incoming = _group(spill, owner)
-    finally:
-        spill.unlink(missing_ok=True)
+    if not loaded.streamed and len(loaded.ntriples) < SMALL_WRITE:    # an edit: canonical triples in memory
+        incoming = _group(graph.graph_ntriples(INCOMING).encode("utf-8").splitlines(), owner)
+        del graph
+    else:
+        spill = cat.folder / "incoming.nt.tmp"     # the file's triples, canonical, without a copy in memory
+        graph.dump_graph_to(INCOMING, spill)
+        del graph                   # the validation graph is no longer needed: free it before writing
+        try:
+            with open(spill, "rb") as lines:
+                incoming = _group(lines, owner)
+        finally:
+            spill.unlink(missing_ok=True)
     editor = user_iri(base_iri(), user)
     change = ChangeSet()
     entry_records = {s for s, cls in classes.items() if cls == ENTRY}
@@ -170,16 +177,15 @@ def _classes(graph: Graph) -> dict[str, str]:
     return {r["s"].value: r["c"].value for r in rows}
 
 
-def _group(path: Path, owner: dict[str, str]) -> dict[str, list[bytes]]:
+def _group(lines: Iterable[bytes], owner: dict[str, str]) -> dict[str, list[bytes]]:
     """N-Triples lines of the file grouped by the record they belong to (kept as UTF-8 bytes, which
     take half the memory of str for Chinese text)."""
     record_of = {subject.encode("utf-8"): record for subject, record in owner.items()}
     groups: dict[str, list[bytes]] = defaultdict(list)
-    with open(path, "rb") as lines:
-        for line in lines:
-            line = line.rstrip(b"\n")
-            if line:
-                groups[record_of[line[1:line.index(b">")]]].append(line)
+    for line in lines:
+        line = line.rstrip(b"\n")
+        if line:
+            groups[record_of[line[1:line.index(b">")]]].append(line)
     return groups
 
 
