@@ -1,0 +1,46 @@
+"""`govcat` commands for analysts: zombie systems (and, with issue 5, duplicates and evaluation)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import EXIT_UNREADABLE, main
+from .cli_store import _open, store_option
+
+
+@main.command(help="找出僵尸信息系统（编制指南 Z1–Z5），结果也写入目录库 / find zombie systems (GUIDE Z1–Z5); "
+                   "the results are also written to the store's zombies graph.")
+@store_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date (default: today)")
+@click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
+              help="修改阈值，如 utilisation=3、stale_days=730 / change a threshold (repeatable)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def zombies(store, as_of, thresholds, fmt, out, lang) -> None:
+    from .analytics import zombies as z
+    from .analytics.output import zombies_text, zombies_xlsx
+    try:
+        limits = z.Thresholds.parse(thresholds)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_UNREADABLE)
+    if fmt == "xlsx" and out is None:
+        click.echo("xlsx 格式需要 --out 文件 / the xlsx format needs --out FILE", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    cat = _open(store)
+    day = as_of.date() if as_of else dt.date.today()
+    found = z.evaluate(cat, day, limits, z.stored_duplicates(cat))
+    z.write(cat, found, day, limits)
+    if fmt == "json":
+        click.echo(json.dumps([item.as_json(lang) for item in found], ensure_ascii=False, indent=1))
+    elif fmt == "xlsx":
+        zombies_xlsx(found, out, lang)
+        click.echo(f"已写入 {out}：{len(found)} 个僵尸系统候选 / {len(found)} candidates")
+    else:
+        click.echo(zombies_text(found, lang), nl=False)
