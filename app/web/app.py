@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from ..catalogue import Catalogue
 from ..query_service import QueryService
+from .rest import rest_router
 from .settings import Settings
 from .sparql import sparql_router
 
@@ -40,4 +41,5 @@ def create_app(settings: Settings) -> FastAPI:
                   version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.include_router(sparql_router())
+    app.include_router(rest_router())
     return app
