@@ -92,6 +92,10 @@ def api(small_xlsx, tmp_path_factory):
         if isinstance(client, Api):
             client.http.close()
     stop_server(server, store)
+    # the history is in the store: `govcat history` reads it once the server has let go
+    shown = subprocess.run([sys.executable, "-m", "govcat", "history", "F-API-0001", "--store", str(store)],
+                           check=True, capture_output=True, text=True, env=clean_env()).stdout
+    assert [line.split()[4] for line in shown.splitlines() if line.startswith("版本")] == ["create", "edit", "delete"]
 
 
 def entries_of(api, dept: str) -> list[dict]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from govcat.loaders import base_iri
+
 from ..access import Access
 from ..queries import query
 from ..terms import iri
@@ -172,7 +174,6 @@ def _write(cat: Catalogue, loaded, access: Access, owner: str | None, action: st
 
 
 def _user(access: Access) -> str:
-    from govcat.loaders import base_iri
     return user_iri(base_iri(), access.user.name)
 
 
