@@ -1,4 +1,4 @@
-"""`govcat` commands for analysts: zombie systems (and, with issue 5, duplicates and evaluation)."""
+"""`govcat` commands for analysts: zombie systems and duplicate systems."""
 from __future__ import annotations
 
 import datetime as dt
@@ -44,3 +44,30 @@ def zombies(store, as_of, thresholds, fmt, out, lang) -> None:
         click.echo(f"已写入 {out}：{len(found)} 个僵尸系统候选 / {len(found)} candidates")
     else:
         click.echo(zombies_text(found, lang), nl=False)
+
+
+@main.command(help="找出重复建设的信息系统候选（名称、功能相近或共享信息项），结果也写入目录库 / find duplicate-system "
+                   "candidates (similar names and functions, shared data items); also written to the store's duplicates graph.")
+@store_option
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="报告的最低得分 / lowest score reported")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def duplicates(store, min_score, fmt, out, lang) -> None:
+    from .analytics import duplicates as d
+    from .analytics.output import duplicates_text, duplicates_xlsx
+    if fmt == "xlsx" and out is None:
+        click.echo("xlsx 格式需要 --out 文件 / the xlsx format needs --out FILE", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    cat = _open(store)
+    settings = d.Settings(min_score=min_score)
+    pairs = d.detect(d.read_systems(cat, settings), settings)
+    d.write(cat, pairs, settings)
+    if fmt == "json":
+        click.echo(json.dumps([p.as_json(lang) for p in pairs], ensure_ascii=False, indent=1))
+    elif fmt == "xlsx":
+        duplicates_xlsx(pairs, out, lang)
+        click.echo(f"已写入 {out}：{len(pairs)} 对重复建设候选 / {len(pairs)} candidates")
+    else:
+        click.echo(duplicates_text(pairs, lang), nl=False)

@@ -95,7 +95,7 @@ def _fmt(value: float) -> str:
 def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Thresholds = Thresholds(),
              duplicates: Iterable = ()) -> list[Zombie]:
     """Every system meeting at least one criterion, ordered by code. `duplicates`: candidate pairs
-    (objects with .first, .second (system IRIs), .score) for Z2."""
+    (objects with .first, .second (system IRIs), .score, .kind) for Z2; cross-region pairs never make Z2."""
     as_of = as_of or dt.date.today()
     rows = cat.graph.select(query("zombie_inputs"))
     usage: dict[str, Usage] = {}
@@ -139,14 +139,20 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
                 en.append(f"users {_fmt(users)} < {thresholds.users}")
             z.evidence["Z5"] = {"zh": "；".join(zh), "en": "; ".join(en)}
         found[system] = z
+    best_z2: dict[str, float] = {}
     for pair in duplicates:
         if pair.score < thresholds.duplicate_score or pair.first not in usage or pair.second not in usage:
             continue
+        if getattr(pair, "kind", "same-department") == "cross-region":
+            continue    # a system of another city cannot replace this one
         a, b = usage[pair.first], usage[pair.second]
         less, more = (pair.first, pair.second) if b.more_than(a) else (pair.second, pair.first) if a.more_than(b) else (None, None)
         if less is None or less not in found:
             continue    # equally used: neither replaces the other
         z, more_code = found[less], codes[more]
+        if best_z2.get(less, -1.0) >= pair.score:
+            continue    # the evidence names the strongest more-used duplicate
+        best_z2[less] = pair.score
         mu, lu = usage[more], usage[less]
         z.evidence["Z2"] = {
             "zh": f"与 {more_code} 重复（得分 {pair.score:.2f}），对方更常用：月均使用 {mu.monthly_uses or 0} 次、用户 {mu.users or 0} 人，"
@@ -185,9 +191,10 @@ class Pair:
     first: str
     second: str
     score: float
+    kind: str = "same-department"
 
 
 def stored_duplicates(cat: Catalogue) -> list[Pair]:
     """The duplicate candidates of the last `govcat duplicates` run (none before the first)."""
-    return [Pair(r["first"].value, r["second"].value, float(r["score"].value))
+    return [Pair(r["first"].value, r["second"].value, float(r["score"].value), r["kind"].value)
             for r in cat.graph.select(query("duplicate_pairs"))]
