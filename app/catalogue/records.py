@@ -25,6 +25,7 @@ from ..queries import query
 from ..schema import Column, Sheet, code_lists, concept_labels, sheets
 from ..terms import iri, literal
 from ..validation.engine import shapes_graph
+from .record_index import COLUMNS, record_index
 from .repository import Catalogue
 
 ITEMS = "信息项"                 # the sheet of data items, nested in an entry
@@ -73,8 +74,11 @@ class BodyError(Exception):
 # -- RDF -> JSON -----------------------------------------------------------------------------------------------
 def find_record(cat: Catalogue, kind: Kind, code: str) -> str | None:
     """The IRI of the current record of `kind` with `code`, or None."""
-    rows = cat.graph.select(query("rest_record_by_code"), {"class": iri(kind.cls), "code": literal(code)})
-    return rows[0]["record"].value if rows else None
+    for row in cat.graph.select(query("record_by_code"), {"code": literal(code)}):   # the same code may name
+        record = row["record"].value                                                  # records of other kinds
+        if cat.admin_value(record, RDF_TYPE) == iri(kind.cls):
+            return record
+    return None
 
 
 def minted_iri(kind: Kind, code: str, base: str) -> str:
@@ -275,28 +279,31 @@ class Page:
 
 def list_records(cat: Catalogue, kind: Kind, filters: dict[str, str], page: int, per_page: int,
                  access: Access) -> Page:
-    """One page of the records of `kind` the caller may see, ordered by code. Filters (values as in the
-    template; codes of records): entries department, sharing_type, state, open; systems department;
-    flows source, target. An unknown code-list value raises BodyError; an unknown record code gives
-    an empty page."""
-    bindings = {}
+    """One page of the records of `kind` the caller may see, ordered by code (from the in-memory
+    `record_index`). Filters (values as in the template; codes of records): entries department (provider),
+    sharing_type, state, open; systems department; flows source, target. An unknown code-list value raises
+    BodyError; an unknown record code gives an empty page."""
+    wanted: dict[str, str] = {}
     for name, text in filters.items():
-        variable, term = _filter(cat, kind, name, text)
-        if term is None:
+        variable, value = _filter(cat, kind, name, text)
+        if value is None or wanted.setdefault(variable, value) != value:
             return Page(0, [])
-        bindings[variable] = term
     if kind.name == "entries" and not access.internal:
-        for variable, term in (("state", iri(PUBLISHED)), ("open", literal("true", XSD + "boolean"))):
-            if bindings.setdefault(variable, term) != term:
+        for variable, value in (("state", PUBLISHED), ("open", "true")):
+            if wanted.setdefault(variable, value) != value:
                 return Page(0, [])
-    name = "rest_public_departments" if kind.name == "departments" and not access.internal else f"rest_{kind.name}"
-    rows = cat.graph.select(query(name), bindings)
-    records = [row[_SUBJECT[kind.name]].value for row in rows]
+    index = record_index(cat)
+    subject, code, *rest = COLUMNS[kind.name]
+    names = [code, subject, *rest]
+    tests = [(names.index(variable), value) for variable, value in wanted.items()]
+    rows = [row for row in index.snapshot(kind.name) if all(row[i] == value for i, value in tests)]
+    if kind.name == "departments" and not access.internal:
+        providers = {row[2] for row in index.snapshot("entries") if row[4] == PUBLISHED and row[5] == "true"}
+        rows = [row for row in rows if row[1] in providers]
     start = (page - 1) * per_page
-    return Page(len(records), records[start:start + per_page])
+    return Page(len(rows), [row[1] for row in rows[start:start + per_page]])
 
 
-_SUBJECT = {"departments": "dept", "systems": "system", "entries": "entry", "flows": "flow"}
 FILTERS = {"entries": {"department": ("dept", "departments"), "provider": ("dept", "departments"),
                        "sharing_type": ("sharing", GC + "SharingType"), "state": ("state", WORKFLOW_CLASS),
                        "open": ("open", None)},
@@ -305,24 +312,23 @@ FILTERS = {"entries": {"department": ("dept", "departments"), "provider": ("dept
            "departments": {}}
 
 
-def _filter(cat: Catalogue, kind: Kind, name: str, text: str):
-    """(query variable, bound term or None for "matches nothing") of one filter."""
+def _filter(cat: Catalogue, kind: Kind, name: str, text: str) -> tuple[str, str | None]:
+    """(index column, the value it must hold; None: matches nothing) of one filter."""
     variable, target = FILTERS[kind.name][name]
     text = text.strip()
     if target in KINDS:
-        record = find_record(cat, KINDS[target], text)
-        return variable, iri(record) if record else None
+        return variable, find_record(cat, KINDS[target], text)
     if target is None:     # 是/否
         value = {"是": "true", "true": "true", "1": "true", "否": "false", "false": "false", "0": "false"}.get(text.lower())
         if value is None:
             raise BodyError(f"{name} 应为 是 或 否", f"{name} must be 是 or 否 (true or false)")
-        return variable, literal(value, XSD + "boolean")
+        return variable, value
     codes = code_lists()[target]
     concept = codes.lookup.get(STATE_ALIASES.get(text.lower(), text) if target == WORKFLOW_CLASS else text)
     if concept is None:
         raise BodyError(f"{name} 的取值应为：{'、'.join(codes.labels)}",
                         f"{name} must be one of: {', '.join(codes.labels)}")
-    return variable, iri(concept)
+    return variable, concept
 
 
 # -- JSON Schema of the bodies (for OpenAPI) -------------------------------------------------------------------
