@@ -106,21 +106,24 @@ def words(text: str, department_name: str) -> list[str]:
 
 
 def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System]:
+    from .zombies import department_names
+    departments = department_names(cat)
     systems: dict[str, System] = {}
     for row in cat.graph.select(query("duplicate_inputs")):
         iri = row["system"].value
-        dept_name = row["departmentName"].value if row["departmentName"] else ""
+        dept = row["department"].value if row["department"] else None
+        dept_name, region = departments.get(dept, ("", "")) if dept else ("", "")
         name = row["name"].value if row["name"] else ""
         function = row["function"].value if row["function"] else ""
-        s = System(iri, row["code"].value, name, function, row["department"].value if row["department"] else None,
-                   dept_name, row["region"].value if row["region"] else "", _int(row["monthlyUses"]), _int(row["users"]))
+        s = System(iri, row["code"].value, name, function, dept, dept_name, region, _int(row["monthlyUses"]),
+                   _int(row["users"]))
         own_name = name[len(dept_name):] if dept_name and name.startswith(dept_name) else name
         s.words = words(own_name, dept_name) * settings.name_weight + words(function, dept_name)
         systems[iri] = s
     for row in cat.graph.select(query("system_items")):
         system = systems.get(row["system"].value)
         if system is not None:
-            system.items.add(row["itemName"].value.strip())
+            system.items = {name.strip() for name in row["items"].value.split("\x1f") if name.strip()}
     return sorted(systems.values(), key=lambda s: s.code)
 
 
@@ -177,28 +180,31 @@ def kind(a: System, b: System) -> str:
 def detect(systems: list[System], settings: Settings = Settings()) -> list[Candidate]:
     """Every pair scoring at least `settings.min_score`, strongest first."""
     text, vocab, text_df = _tfidf([Counter(s.words) for s in systems])
-    items, item_vocab, item_df = _tfidf([Counter(s.items) for s in systems])
+    items, item_vocab, items_df = _tfidf([Counter(s.items) for s in systems])
     # 1-(1-t)(1-w·m) ≥ min needs t ≥ f or w·m ≥ f, with f = 1-sqrt(1-min)
     floor = 1 - math.sqrt(1 - settings.min_score)
     pairs = _candidates(text, text_df, settings, floor)
     if settings.item_weight > 0:
-        pairs |= _candidates(items, item_df, settings, floor / settings.item_weight)
+        pairs |= _candidates(items, items_df, settings, floor / settings.item_weight)
+    if not pairs:
+        return []
+    first, second = (np.fromiter(side, dtype=np.int64, count=len(pairs)) for side in zip(*sorted(pairs)))
+    t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
+    m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
+    scores = 1 - (1 - t) * (1 - settings.item_weight * m)
+    word_df = dict(zip(vocab, text_df.tolist()))
+    item_df = dict(zip(item_vocab, items_df.tolist()))
     found = []
-    for i, j in pairs:
-        t = float(text[i].multiply(text[j]).sum())
-        m = float(items[i].multiply(items[j]).sum())
-        score = 1 - (1 - t) * (1 - settings.item_weight * m)
-        if score < settings.min_score:
-            continue
-        a, b = systems[i], systems[j]
-        found.append(Candidate(a, b, score, t, m, kind(a, b), _rarest(set(a.words) & set(b.words), vocab, text_df),
-                               _rarest(a.items & b.items, item_vocab, item_df)))
+    for k in np.flatnonzero(scores >= settings.min_score).tolist():
+        a, b = systems[first[k]], systems[second[k]]
+        found.append(Candidate(a, b, float(scores[k]), float(t[k]), float(m[k]), kind(a, b),
+                               _rarest(set(a.words) & set(b.words), word_df), _rarest(a.items & b.items, item_df)))
     return sorted(found, key=lambda c: (-c.score, c.first.code, c.second.code))
 
 
-def _rarest(shared: set[str], vocab: list[str], df: np.ndarray, limit: int = 10) -> list[str]:
-    position = {w: k for k, w in enumerate(vocab)} if len(shared) else {}
-    return sorted(shared, key=lambda w: (int(df[position[w]]), w))[:limit]
+def _rarest(shared: set[str], df: dict[str, int], limit: int = 10) -> list[str]:
+    """The shared words (or items) that say the most: the rarest first."""
+    return sorted(shared, key=lambda w: (df[w], w))[:limit]
 
 
 def write(cat: Catalogue, candidates: list[Candidate], settings: Settings) -> None:

@@ -14,6 +14,7 @@ from ..catalogue.journal import ChangeSet
 from ..catalogue.repository import GRAPHS, Catalogue, quad_lines
 from ..namespaces import GC, RDF_TYPE, XSD
 from ..queries import query
+from ..schema import concept_labels
 from ..terms import nt_iri, nt_literal
 
 ZOMBIES_GRAPH = GRAPHS + "zombies"
@@ -98,6 +99,8 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
     (objects with .first, .second (system IRIs), .score, .kind) for Z2; cross-region pairs never make Z2."""
     as_of = as_of or dt.date.today()
     rows = cat.graph.select(query("zombie_inputs"))
+    labels = concept_labels()
+    departments = department_names(cat)
     usage: dict[str, Usage] = {}
     codes: dict[str, str] = {}
     found: dict[str, Zombie] = {}
@@ -106,10 +109,11 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
         codes[system] = row["code"].value
         uses, users = _number(row["monthlyUses"]), _number(row["users"])
         usage[system] = Usage(int(uses) if uses is not None else None, int(users) if users is not None else None)
-        if row["status"] is not None and row["status"].value in CLEARED:
+        if row["status"] is not None and labels.get(row["status"].value) in CLEARED:
             continue
-        dept = row["departmentName"] or row["department"]
-        z = Zombie(system, row["code"].value, row["name"].value if row["name"] else "", dept.value if dept else None)
+        dept = row["department"].value if row["department"] else None
+        z = Zombie(system, row["code"].value, row["name"].value if row["name"] else "",
+                   departments.get(dept, (dept, ""))[0] if dept else None)
         if row["detached"] is not None and row["detached"].value == "true":
             z.evidence["Z1"] = {"zh": "业务脱节 = 是", "en": "detached from business = yes"}
         utilisation = _number(row["utilisation"])
@@ -126,7 +130,7 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
                 z.evidence["Z4"] = {
                     "zh": f"最近更新日期 {updated.isoformat()}，距 {as_of.isoformat()} 已 {days} 天 > {thresholds.stale_days} 天",
                     "en": f"last updated {updated.isoformat()}, {days} days before {as_of.isoformat()} > {thresholds.stale_days}"}
-        scope = row["scope"].value if row["scope"] is not None else None
+        scope = labels.get(row["scope"].value) if row["scope"] is not None else None
         narrow = scope == thresholds.narrow_scope and uses is not None and uses < thresholds.monthly_uses
         few = users is not None and users < thresholds.users
         if narrow or few:
@@ -166,6 +170,12 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
         if z.rules:
             zombies.append(z)
     return sorted(zombies, key=lambda z: z.code)
+
+
+def department_names(cat: Catalogue) -> dict[str, tuple[str, str]]:
+    """Department IRI -> (name, region code)."""
+    return {r["department"].value: (r["name"].value, r["region"].value if r["region"] else "")
+            for r in cat.graph.select(query("department_names"))}
 
 
 def write(cat: Catalogue, zombies: list[Zombie], as_of: dt.date, thresholds: Thresholds) -> None:
