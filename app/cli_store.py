@@ -18,9 +18,12 @@ user_option = click.option("--as", "user", required=True, help="操作用户 / a
 
 
 def _open(store: Path):
+    from .analytics.refresh import Refresher
     from .catalogue import Catalogue
     try:
-        return Catalogue.open(store)
+        cat = Catalogue.open(store)
+        cat.listeners.append(Refresher(cat))     # stored zombie results follow every write
+        return cat
     except OSError as exc:   # RocksDB lock held by another process, permissions …
         click.echo(f"无法打开目录库 {store}：{exc} / cannot open the store", err=True)
         sys.exit(EXIT_UNREADABLE)

@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from ..analytics.refresh import Refresher
 from ..catalogue import Catalogue
 from ..query_service import QueryService
+from .analytics_api import analytics_router
 from .rest import rest_router
 from .settings import Settings
 from .sparql import sparql_router
@@ -30,11 +32,14 @@ def create_app(settings: Settings) -> FastAPI:
                                timeout=settings.query_timeout, row_cap=settings.row_cap,
                                allowed_service_hosts=settings.service_hosts)
         queries.start()
-        catalogue.listeners.append(lambda change: queries.refresh())   # queries see every write
+        catalogue.listeners.append(queries.refresh)   # queries see every write, the public view too
+        refresher = Refresher(catalogue, background=True)    # stored zombie results follow the writes
+        catalogue.listeners.append(refresher)
         app.state.catalogue, app.state.queries = catalogue, queries
         try:
             yield
         finally:
+            refresher.close()
             queries.close()
 
     app = FastAPI(title="govcat", description="政务信息资源目录 / government information-resource catalogue",
@@ -42,4 +47,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(sparql_router())
     app.include_router(rest_router())
+    app.include_router(analytics_router())
     return app
