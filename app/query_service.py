@@ -1,136 +1,147 @@
-"""Running user SPARQL for the endpoint: in killable worker processes, on a read-only checkpoint.
+"""Running user SPARQL for the endpoint: in killable worker processes, on read-only checkpoints, one per view.
 
-pyoxigraph cannot cancel a query (oxigraph issue #1926), so no query runs in the server process. Each of a
-small pool of worker processes opens a checkpoint of the live store (`Store.backup`, hard links, taken at
-start-up and again by `refresh()` after writes) with `Store.read_only`. A query that runs past the timeout
-gets its worker killed — the CPU is released at once — and a fresh worker takes its place in the
-background while the other workers go on serving. Results are serialized in the worker, capped at
-`row_cap` rows (the cut is reported, never silent).
+pyoxigraph cannot cancel a query (oxigraph issue #1926), so no query runs in the server process. A small
+pool of worker processes (govcat.query_worker) reads checkpoints (`Store.backup`, hard links) with
+`Store.read_only`. A query that runs past the timeout gets its worker killed — the CPU is released at
+once — and a fresh worker takes its place in the background while the others go on serving. Results are
+serialized in the worker, capped at `row_cap` rows (the cut is reported, never silent).
+
+What a caller may see decides which checkpoint its query reads (`view_for(access)`):
+- public (no token): a checkpoint of the public view (govcat.public_view), a store holding only what the
+  open-data feed shows; nothing else is in it, so no FROM, GRAPH ?g or default-graph-uri can reach more;
+- internal (viewer, editor, reviewer): a checkpoint of the live store with the users graph removed;
+- admin: a checkpoint of the live store.
+`refresh(change)` after each write (the commit listener, under the write lock) brings the public view up to
+date and takes the checkpoints: a backup of the live store for admins, another one for the internal view, and
+one of the public view when it changed (a few ms each). Removing the users graph from the internal copy
+means opening it writable (~50 ms); a background thread does that, so writes do not wait: an internal query
+waits until the newest internal checkpoint is ready, so it always sees the writes made before it.
 
 No HTTP here: `govcat.web.sparql` maps outcomes to responses.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
+import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
+from .catalogue.repository import USERS_GRAPH
+from .public_view import PublicView
+from .query_types import (ADMIN, INTERNAL, PUBLIC, VIEWS, QueryError, QueryOutcome, QueryRequest,  # noqa: F401
+                          UpdateEffect)
 from .sparql import QueryRefused, check_query, declares_dataset
-from .store import Graph, NotAcceptable, SerializedResults, negotiate, offered_formats, serialize_triples
+from .store import Graph, negotiate, offered_formats, serialize_triples
 from .terms import Term, iri, literal
 
 log = logging.getLogger("govcat.query")
 
 CHECKPOINTS = "sparql-checkpoints"   # folder in the store folder (hard links need the same file system)
+INTERNAL_HIDDEN = frozenset({USERS_GRAPH})   # what the internal view leaves out (Access.hidden_graphs)
 _START_TIMEOUT = 60.0
+_GRAPH_OF_LINE = re.compile(r"<([^<>]*)>\s*\.\s*$")
 
 
-@dataclass(frozen=True)
-class QueryRequest:
-    query: str
-    accept: str | None = None
-    default_graphs: tuple[str, ...] | None = None   # the protocol's default-graph-uri (None: not given)
-    named_graphs: tuple[str, ...] | None = None     # named-graph-uri
-    base_iri: str | None = None
-    bindings: tuple[tuple[str, Term], ...] = ()     # bound parameters (saved queries), never pasted into text
+def view_for(access) -> str:
+    """The view a caller (a govcat.access.Access) may query."""
+    if access.anonymous:
+        return PUBLIC
+    hidden = access.hidden_graphs()
+    if not hidden:
+        return ADMIN
+    if hidden <= INTERNAL_HIDDEN:
+        return INTERNAL
+    raise ValueError(f"no view hides exactly {sorted(hidden)}")
 
 
-@dataclass(frozen=True)
-class QueryError:
-    """Why a query gave no results. kind: refused (bad request or forbidden feature), syntax,
-    not_acceptable, timeout, busy or failed."""
-    kind: str
-    zh: str
-    en: str
-
-    @property
-    def message(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-
-@dataclass(frozen=True)
-class QueryOutcome:
-    results: SerializedResults | None = None
-    error: QueryError | None = None
+@dataclass(eq=False)
+class _Snapshot:
+    paths: dict[str, Path]          # view -> checkpoint folder
+    folders: frozenset[str]         # its folders directly under the checkpoints root
+    ready: threading.Event = field(default_factory=threading.Event)   # the internal checkpoint is prepared
+    skipped: bool = False           # superseded before it was prepared: take a newer one
+    failed: bool = False
 
 
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen
     conn: Connection
-    holding: set[Path] = field(default_factory=set)   # checkpoints it may have open
+    holding: set[str] = field(default_factory=set)      # checkpoint folders it may have open
+    views: dict[str, str] = field(default_factory=dict)  # view -> folder it has open (after its last answer)
 
 
 class QueryService:
     """A pool of query worker processes over checkpoints of `graph` (the live on-disk store), kept in
-    `folder`/sparql-checkpoints. Thread-safe: `run` blocks its caller's thread only."""
+    `folder`/sparql-checkpoints; the public view in `folder`/public-view. Thread-safe: `run` blocks its
+    caller's thread only."""
 
     def __init__(self, graph: Graph, folder: Path, *, workers: int = 2, timeout: float = 10.0,
                  row_cap: int = 10000, allowed_service_hosts: Iterable[str] = ()):
         self.graph, self.root = graph, Path(folder) / CHECKPOINTS
+        self.public = PublicView(graph, Path(folder))
         self.workers, self.timeout, self.row_cap = max(1, workers), timeout, row_cap
         self.allowed_service_hosts = tuple(allowed_service_hosts)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._live: set[_Worker] = set()
         self._lock = threading.Lock()
         self._serial = 0
-        self._current: Path | None = None
-        self._pending: set[Path] = set()   # checkpoints being made, not yet current
+        self._current: _Snapshot | None = None
+        self._public_folder: str | None = None
+        self._pending: set[str] = set()   # folders being made or prepared, not to be collected
+        self._wake = threading.Event()
+        self._preparing: _Snapshot | None = None
         self._closed = False
+        self._preparer: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
         # Whoever holds the live store (RocksDB's lock) owns its checkpoints: older ones are leftovers.
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
-        self._current = self._checkpoint()
-        self._pending.discard(self._current)
+        started = time.monotonic()
+        self.public.open()
+        log.info("public view ready in %.1f s", time.monotonic() - started)
+        snapshot = self._snapshot(public_changed=True)
+        self._prepare(snapshot)
+        self._current = snapshot
+        self._pending -= snapshot.folders
         started = [self._spawn() for _ in range(self.workers)]
         for worker in started:
             self._await_ready(worker)
             self._idle.put(worker)
+        self._preparer = threading.Thread(target=self._prepare_loop, name="govcat-checkpoints", daemon=True)
+        self._preparer.start()
 
-    def refresh(self) -> None:
-        """Take a new checkpoint of the live store, so that queries see the writes made since the last one.
-        Call it after each write. Idle workers switch now, busy ones with their next query; checkpoints
-        no worker holds any more are deleted."""
-        path = self._checkpoint()
+    def refresh(self, change=None) -> None:
+        """Make the writes since the last refresh visible: call it after each write, with the ChangeSet
+        (None: a change of unknown extent, which compares the whole public view). Holds no worker."""
+        public_changed = self.public.sync(None if change is None else _graphs_of(change))
+        snapshot = self._snapshot(public_changed)
         with self._lock:
-            self._current = path
-            self._pending.discard(path)
-        switched = []
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                worker.holding = worker.holding | {path}   # a new set: `_collect` may be reading the old one
-                worker.conn.send(("open", str(path)))
-                if not worker.conn.poll(_START_TIMEOUT):
-                    raise OSError("no answer")
-                worker.conn.recv()
-                worker.holding = {path}
-                switched.append(worker)
-            except (OSError, EOFError):
-                self._retire(worker)
-                self._replace_later()
-        for worker in switched:
-            self._idle.put(worker)
-        self._collect()
+            previous, self._current = self._current, snapshot
+            self._pending.discard(self._public_folder)
+            if not previous.ready.is_set() and previous is not self._preparing:
+                previous.skipped = True   # never prepared: its waiters take the new one
+                previous.ready.set()
+                self._pending.discard(previous.paths[INTERNAL].parent.name)
+        self._wake.set()
 
     def close(self) -> None:
         self._closed = True
+        self._wake.set()
+        if self._preparer is not None:
+            self._preparer.join(10)
         with self._lock:
             workers = list(self._live)
         for worker in workers:
@@ -144,13 +155,14 @@ class QueryService:
             except subprocess.TimeoutExpired:
                 pass
             self._retire(worker)
+        self.public.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     @property
-    def checkpoint(self) -> Path | None:
-        """The checkpoint new queries run on."""
+    def checkpoints(self) -> dict[str, Path]:
+        """The checkpoint each view's new queries read."""
         with self._lock:
-            return self._current
+            return dict(self._current.paths)
 
     def worker_pids(self) -> list[int]:
         with self._lock:
@@ -158,79 +170,204 @@ class QueryService:
 
     # -- queries ------------------------------------------------------------------------------------
     def run(self, request: QueryRequest) -> QueryOutcome:
-        """Check, run and serialize one query; never longer than about twice the timeout (waiting for a
-        free worker, then running)."""
+        """Check, run and serialize one query on the view it names; never longer than about twice the
+        timeout (waiting for a checkpoint and a free worker, then running)."""
         try:
             check_query(request.query, self.allowed_service_hosts)
         except QueryRefused as exc:
             return QueryOutcome(error=QueryError("refused", exc.zh, exc.en))
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            return QueryOutcome(error=QueryError(
-                "busy", f"所有查询进程都在忙，{self.timeout:g} 秒内没有空闲，请稍后再试",
-                f"every query worker stayed busy for {self.timeout:g} s; try again later"))
-        with self._lock:
-            checkpoint = self._current
+        if request.view not in VIEWS:
+            raise ValueError(f"unknown view {request.view!r}")
+        deadline = time.monotonic() + self.timeout
+        snapshot = self._ready_snapshot(request.view, deadline)
+        if snapshot is None:
+            return QueryOutcome(error=_busy(self.timeout))
+        if snapshot.failed:
+            return QueryOutcome(error=QueryError("failed", "内部检查点未能准备好（见服务器日志）",
+                                                 "the internal checkpoint could not be prepared (see the log)"))
         task = {"query": request.query, "accept": request.accept, "default_graphs": request.default_graphs,
                 "named_graphs": request.named_graphs, "base_iri": request.base_iri,
                 "bindings": dict(request.bindings),
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
-        switching = checkpoint not in worker.holding
+        path = snapshot.paths[request.view]
+        status, value = self._call(("query", request.view, str(path), task), deadline,
+                                   {request.view: path.relative_to(self.root).parts[0]})
+        return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
+
+    def update_effect(self, text: str, base_iri: str | None, protected: Iterable[str]) -> UpdateEffect | QueryError:
+        """Run a SPARQL Update on a scratch copy of the live store, in a worker (killed past the timeout),
+        and return its effect; the live store is not touched. Hold the catalogue's write lock around this
+        and the commit of the effect, so that nothing changes in between."""
+        with self._lock:
+            self._serial += 1
+            scratch = self.root / f"update-{self._serial}"
+            self._pending.add(scratch.name)
         try:
-            worker.holding = worker.holding | {checkpoint}
-            worker.conn.send(("query", str(checkpoint), task))
+            _backup(self.graph.backup, scratch)
+            task = {"update": text, "base_iri": base_iri, "protected": sorted(protected)}
+            status, value = self._call(("update", str(scratch), task), time.monotonic() + self.timeout, {})
+            return value
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            with self._lock:
+                self._pending.discard(scratch.name)
+
+    def _call(self, message: tuple, deadline: float, views: dict[str, str]) -> tuple[str, object]:
+        """Send one message to an idle worker and wait for its answer until `deadline` (then kill it)."""
+        try:
+            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return "error", _busy(self.timeout)
+        before = set(worker.views.values())
+        try:
+            worker.holding = worker.holding | set(views.values())
+            worker.conn.send(message)
             if not worker.conn.poll(self.timeout):
                 self._retire(worker)   # kills the process: the query stops and its CPU is released
                 self._replace_later()
                 log.warning("query stopped after %g s (worker %s killed)", self.timeout, worker.process.pid)
-                return QueryOutcome(error=QueryError(
+                return "error", QueryError(
                     "timeout", f"查询超过 {self.timeout:g} 秒的时限，已被终止；请缩小查询范围（如加 LIMIT）",
-                    f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)"))
-            status, value = worker.conn.recv()
+                    f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)")
+            answer = worker.conn.recv()
         except (OSError, EOFError):
             self._retire(worker)
             self._replace_later()
-            return QueryOutcome(error=QueryError("failed", "查询进程意外退出", "the query worker died"))
-        worker.holding = {checkpoint}
+            return "error", QueryError("failed", "查询进程意外退出", "the query worker died")
+        worker.views.update(views)
+        worker.holding = set(worker.views.values())
         self._idle.put(worker)
-        if switching:   # the checkpoint it held before may be free now
+        if worker.holding != before:   # a checkpoint it held before may be free now
             self._collect()
-        return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
+        with self._lock:
+            current = self._current
+        if worker.views != self._folders(current) and current.ready.is_set():
+            self._wake.set()           # it was busy when the others moved on: the preparer switches it
+        return answer
 
-    # -- workers and checkpoints --------------------------------------------------------------------
-    def _checkpoint(self, attempts: int = 5) -> Path:
-        """A new checkpoint folder; it stays in `_pending` (safe from `_collect`) until the caller made it
-        current. RocksDB may compact away a file while the checkpoint links it: then it tries again."""
-        for attempt in range(attempts):
+    def _ready_snapshot(self, view: str, deadline: float) -> _Snapshot | None:
+        while True:
             with self._lock:
-                self._serial += 1
-                path = self.root / f"cp-{self._serial}"
-                self._pending.add(path)
-            try:
-                self.graph.backup(path)
-                return path
-            except OSError:
-                with self._lock:
-                    self._pending.discard(path)
-                for leftover in (path, path.with_name(path.name + ".tmp")):
-                    shutil.rmtree(leftover, ignore_errors=True)
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+                snapshot = self._current
+            if view != INTERNAL:
+                return snapshot
+            if not snapshot.ready.wait(max(0.0, deadline - time.monotonic())):
+                return None
+            if not snapshot.skipped:
+                return snapshot
 
+    # -- checkpoints --------------------------------------------------------------------------------
+    def _snapshot(self, public_changed: bool) -> _Snapshot:
+        """Back up the live store (twice: admin, internal) and the public view if it changed. Call under
+        the catalogue's write lock: a backup taken while a change is being applied would hold half of it."""
+        with self._lock:
+            self._serial += 1
+            folder = self.root / f"cp-{self._serial}"
+            self._pending.add(folder.name)
+            public = self._public_folder
+            if public_changed or public is None:
+                public = f"pub-{self._serial}"
+                self._pending.add(public)
+        folder.mkdir()
+        _backup(self.graph.backup, folder / ADMIN)
+        _backup(self.graph.backup, folder / INTERNAL)
+        if public != self._public_folder:
+            _backup(self.public.backup, self.root / public)
+            self._public_folder = public
+        return _Snapshot({ADMIN: folder / ADMIN, INTERNAL: folder / INTERNAL, PUBLIC: self.root / public},
+                         frozenset({folder.name, public}))
+
+    def _prepare(self, snapshot: _Snapshot) -> None:
+        """Remove the graphs the internal view hides from its copy (the one time it is opened writable)."""
+        try:
+            graph = Graph(snapshot.paths[INTERNAL])
+            graph.clear_graphs(INTERNAL_HIDDEN)
+            graph.flush()
+            del graph
+        except OSError:
+            log.exception("could not prepare the internal checkpoint %s", snapshot.paths[INTERNAL])
+            snapshot.failed = True
+        snapshot.ready.set()
+
+    def _prepare_loop(self) -> None:
+        """Prepare the newest internal checkpoint, then switch the idle workers to the new checkpoints, so
+        that queries rarely open a store themselves."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            with self._lock:
+                snapshot = self._current
+                if not snapshot.ready.is_set():
+                    self._preparing = snapshot
+            if self._preparing is snapshot:
+                self._prepare(snapshot)
+                with self._lock:
+                    self._preparing = None
+                    self._pending.discard(snapshot.paths[INTERNAL].parent.name)
+            if not snapshot.failed and not snapshot.skipped:
+                self._switch_idle(snapshot)
+            self._collect()
+
+    def _switch_idle(self, snapshot: _Snapshot) -> None:
+        switched = []
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if self._switch(worker, snapshot):
+                switched.append(worker)
+        for worker in switched:
+            self._idle.put(worker)
+
+    def _folders(self, snapshot: _Snapshot) -> dict[str, str]:
+        return {view: path.relative_to(self.root).parts[0] for view, path in snapshot.paths.items()}
+
+    def _switch(self, worker: _Worker, snapshot: _Snapshot) -> bool:
+        views = self._folders(snapshot)
+        if worker.views == views:
+            return True
+        try:
+            worker.holding = worker.holding | set(views.values())
+            worker.conn.send(("open", {view: str(path) for view, path in snapshot.paths.items()}))
+            if not worker.conn.poll(_START_TIMEOUT):
+                raise OSError("no answer")
+            worker.conn.recv()
+        except (OSError, EOFError):
+            self._retire(worker)
+            self._replace_later()
+            return False
+        worker.views = views
+        worker.holding = set(views.values())
+        return True
+
+    def _collect(self) -> None:
+        """Delete the checkpoints that are neither current, nor being made, nor held by a worker. The
+        folder is listed under the lock: a checkpoint made later is never taken for an unused one."""
+        with self._lock:
+            keep = set(self._pending) | (self._current.folders if self._current else set())
+            keep |= {name for w in self._live for name in w.holding}
+            unused = [p for p in self.root.iterdir() if p.name.removesuffix(".tmp") not in keep] \
+                if self.root.exists() else []
+        for path in unused:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # -- workers ------------------------------------------------------------------------------------
     def _spawn(self) -> _Worker:
         """A new worker: a fresh interpreter (never a fork of the process that holds the store) that
-        talks over an inherited pipe."""
+        talks over an inherited pipe. It opens the public and admin checkpoints at once."""
         ours, theirs = Pipe()
         with self._lock:
-            checkpoint = self._current
+            snapshot = self._current
+            views = {view: snapshot.paths[view] for view in (PUBLIC, ADMIN)}
             process = subprocess.Popen(
-                [sys.executable, "-c", "from govcat.query_service import worker_main; worker_main()",
-                 str(theirs.fileno()), str(checkpoint), str(os.getpid())],
+                [sys.executable, "-c", "from govcat.query_worker import worker_main; worker_main()",
+                 str(theirs.fileno()), json.dumps({v: str(p) for v, p in views.items()}), str(os.getpid())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-            worker = _Worker(process, ours, {checkpoint})
+            names = {view: path.relative_to(self.root).parts[0] for view, path in views.items()}
+            worker = _Worker(process, ours, set(names.values()), names)
             self._live.add(worker)
         theirs.close()
         return worker
@@ -273,66 +410,35 @@ class QueryService:
             self._live.discard(worker)
         self._collect()
 
-    def _collect(self) -> None:
-        """Delete the checkpoints that are neither the current one, nor being made, nor held by a worker.
-        The folder is listed under the lock: a checkpoint made later is never taken for an unused one."""
-        with self._lock:
-            keep = {p.name for p in {self._current} | self._pending if p}
-            keep |= {p.name for w in self._live for p in w.holding}
-            unused = [p for p in self.root.iterdir() if p.name.removesuffix(".tmp") not in keep] \
-                if self.root.exists() else []
-        for path in unused:
-            shutil.rmtree(path, ignore_errors=True)
 
-
-# -- the worker process ---------------------------------------------------------------------------------
-def worker_main() -> None:
-    """The entry point of a worker process: argv is (pipe fd, checkpoint folder, parent pid)."""
-    fd, checkpoint, parent = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    conn = Connection(int(fd))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    graph, current = Graph.read_only(Path(checkpoint)), checkpoint
-    conn.send(("ready", os.getpid()))
-    while True:
+def _backup(backup: Callable[[Path], None], path: Path, attempts: int = 5) -> None:
+    """A checkpoint in the new folder `path`. RocksDB may compact away a file while the checkpoint links
+    it: then it tries again."""
+    for attempt in range(attempts):
         try:
-            message = conn.recv()
-        except (EOFError, OSError):
+            backup(path)
             return
-        if message[0] == "stop":
-            return
-        if message[1] != current:
-            graph = None
-            graph, current = Graph.read_only(Path(message[1])), message[1]
-        if message[0] == "open":
-            conn.send(("ready", os.getpid()))
-        else:
-            conn.send(_execute(graph, message[2]))
+        except OSError:
+            for leftover in (path, path.with_name(path.name + ".tmp")):
+                shutil.rmtree(leftover, ignore_errors=True)
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A worker outlives no server killed with SIGKILL, even in a long query (queries release the GIL)."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
+def _graphs_of(change) -> set[str]:
+    """The graphs a ChangeSet clears or removes quads from (its records)."""
+    found = set(change.clear)
+    for line in change.remove:
+        match = _GRAPH_OF_LINE.search(line)
+        if match:
+            found.add(match.group(1))
+    return found
 
 
-def _execute(graph: Graph, task: dict) -> tuple[str, SerializedResults | QueryError]:
-    try:
-        return "ok", graph.query_serialized(
-            task["query"], task["accept"], row_cap=task["row_cap"], union_default=task["union_default"],
-            default_graphs=task["default_graphs"], named_graphs=task["named_graphs"], base_iri=task["base_iri"],
-            bindings=task.get("bindings"))
-    except SyntaxError as exc:
-        return "error", QueryError("syntax", f"SPARQL 语法错误：{exc}", f"SPARQL syntax error: {exc}")
-    except NotAcceptable as exc:
-        offered = ", ".join(exc.offered)
-        return "error", QueryError("not_acceptable", f"Accept 头所列格式都不适用于此类结果；可用：{offered}",
-                                   f"no format the Accept header lists fits {exc.kind} results; offered: {offered}")
-    except ValueError as exc:
-        return "error", QueryError("refused", f"请求参数无效：{exc}", f"invalid request: {exc}")
-    except Exception as exc:   # noqa: BLE001 — evaluation errors (e.g. an unreachable SERVICE) reach the caller
-        return "error", QueryError("failed", f"查询执行失败：{exc}", f"the query failed: {exc}")
+def _busy(timeout: float) -> QueryError:
+    return QueryError("busy", f"所有查询进程都在忙，{timeout:g} 秒内没有空闲，请稍后再试",
+                      f"every query worker stayed busy for {timeout:g} s; try again later")
 
 
 # -- service description ---------------------------------------------------------------------------------
@@ -351,6 +457,7 @@ def service_description(endpoint: str, accept: str | None, federated: bool = Fal
         (service, iri(_RDF_TYPE), iri(SD + "Service")),
         (service, iri(SD + "endpoint"), service),
         (service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Query")),
+        (service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Update")),
         (service, iri(SD + "feature"), iri(SD + "UnionDefaultGraph")),
         (service, iri("http://purl.org/dc/terms/title"), literal("govcat 政务信息资源目录 SPARQL 端点", language="zh")),
         (service, iri("http://purl.org/dc/terms/title"), literal("govcat catalogue SPARQL endpoint", language="en")),

@@ -150,6 +150,31 @@ class Graph:
     def flush(self) -> None:
         self._store.flush()
 
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL Update (atomic). Only on scratch copies: catalogue writes go through
+        `Catalogue.commit`, with their history. Raises SyntaxError, OSError."""
+        self._store.update(text, base_iri=base_iri)
+
+    def fingerprints(self, subject: str | None = None, predicate: str | None = None, obj: str | None = None,
+                     graph: str | None = None, default_graph: bool = False) -> dict[str | None, tuple[int, int]]:
+        """Per graph (None: the default graph), the number and an order-independent checksum of the quads
+        matching a pattern of IRIs (None: any term; `default_graph`: only the default graph). Two calls in
+        one process give equal figures for a graph exactly when its matching quads are the same (up to
+        checksum collisions, about 2**-64)."""
+        g = ox.DefaultGraph() if default_graph else ox.NamedNode(graph) if graph else None
+        found: dict[str | None, list[int]] = {}
+        for quad in self._store.quads_for_pattern(ox.NamedNode(subject) if subject else None,
+                                                  ox.NamedNode(predicate) if predicate else None,
+                                                  ox.NamedNode(obj) if obj else None, g):
+            name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
+            figures = found.setdefault(name, [0, 0])
+            figures[0] += 1
+            figures[1] = (figures[1] + hash(str(quad))) & 0xFFFFFFFFFFFFFFFF
+        return {name: (n, checksum) for name, (n, checksum) in found.items()}
+
+    def graph_names(self) -> set[str]:
+        return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
+
     def has_graph(self, graph: str) -> bool:
         return self._store.contains_named_graph(ox.NamedNode(graph))
 

@@ -95,11 +95,12 @@ def test_updates_through_the_protocol_are_refused(server):
 
 
 def test_service_to_an_allowed_host_is_federated(server):
+    """The server calls SERVICE endpoints without the caller's token: calling itself, it sees the public view."""
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    local = json_rows(server.get(count))[0]["n"]
+    public = json_rows(httpx.get(server.endpoint, params={"query": count}))[0]["n"]
     remote = server.get(f"SELECT ?n WHERE {{ SERVICE <{server.endpoint}> {{ {count} }} }}")
     assert remote.status_code == 200, remote.text
-    assert json_rows(remote)[0]["n"] == local
+    assert json_rows(remote)[0]["n"] == public != json_rows(server.get(count))[0]["n"]
 
 
 def test_the_dataset_of_the_protocol_and_of_from_clauses(server):
@@ -191,6 +192,11 @@ def test_sparqlwrapper_as_a_client(server):
     client = sw.SPARQLWrapper(server.endpoint)
     client.setQuery(ENTRIES)
     client.setReturnFormat(sw.JSON)
+    assert client.query().convert()["results"]["bindings"] == []    # anonymous: the fixture's entries are drafts
+    client.setQuery("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ASK { ?scheme a skos:ConceptScheme }")
+    assert client.query().convert()["boolean"] is True                # the code lists are public
+    client.addCustomHttpHeader("Authorization", server.client.headers["Authorization"])   # the viewer's token
+    client.setQuery(ENTRIES)
     expected = client.query().convert()["results"]["bindings"]
     assert len(expected) == 20
     for method, request_method in ((sw.POST, sw.URLENCODED), (sw.POST, sw.POSTDIRECTLY)):

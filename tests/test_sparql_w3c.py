@@ -171,30 +171,42 @@ def test_settings_come_from_defaults_environment_and_flags():
 
 def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
     from govcat.catalogue import Catalogue
-    from govcat.query_service import QueryRequest, QueryService
+    from govcat.query_service import ADMIN, INTERNAL, PUBLIC, QueryRequest, QueryService
     from govcat.terms import iri, literal
 
     catalogue = Catalogue.open(tmp_path / "store")
     service = QueryService(catalogue.graph, catalogue.folder, workers=2, timeout=30)
     service.start()
+
+    def ask(view: str) -> bool:
+        return json.loads(service.run(QueryRequest("ASK { <urn:govcat:test:new> ?p ?o }", view=view)).results.body)["boolean"]
+
+    def only_current_checkpoints() -> bool:    # old ones go once no worker holds them (a background thread)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            current = {p.relative_to(service.root).parts[0] for p in service.checkpoints.values()}
+            if {p.name for p in service.root.iterdir()} == current:
+                return True
+            time.sleep(0.05)
+        return False
+
     try:
-        ask = QueryRequest("ASK { <urn:govcat:test:new> ?p ?o }")
-        assert json.loads(service.run(ask).results.body)["boolean"] is False
+        assert (ask(INTERNAL), ask(ADMIN)) == (False, False)
         catalogue.graph.add([(iri("urn:govcat:test:new"), iri("urn:govcat:test:p"), literal("新"))])
-        assert json.loads(service.run(ask).results.body)["boolean"] is False   # still the old checkpoint
+        assert ask(INTERNAL) is False                  # still the old checkpoint
         service.refresh()
-        assert json.loads(service.run(ask).results.body)["boolean"] is True
-        assert [p.name for p in service.root.iterdir()] == ["cp-2"]
+        assert (ask(INTERNAL), ask(ADMIN), ask(PUBLIC)) == (True, True, False)   # not a public record
+        assert only_current_checkpoints()
 
         errors = []                      # queries go on while writes and refreshes come in
 
-        def read():
+        def read(view: str):
             for _ in range(25):
-                outcome = service.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))
+                outcome = service.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", view=view))
                 if outcome.error:
                     errors.append(outcome.error)
 
-        readers = [threading.Thread(target=read) for _ in range(3)]
+        readers = [threading.Thread(target=read, args=(view,)) for view in (INTERNAL, ADMIN, PUBLIC)]
         for reader in readers:
             reader.start()
         for i in range(8):
@@ -203,9 +215,9 @@ def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
         for reader in readers:
             reader.join()
         assert not errors
-        count = service.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s <urn:govcat:test:p> ?o }"))
-        assert json_rows_of(count.results.body) == [{"n": "9"}]
-        assert [p.name for p in service.root.iterdir()] == [service.checkpoint.name]
+        count = service.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s <urn:govcat:test:p> ?o }", view=INTERNAL))
+        assert json_rows_of(count.results.body) == [{"n": "9"}]   # each internal query sees every earlier write
+        assert only_current_checkpoints()
     finally:
         service.close()
     assert not service.root.exists()

@@ -1,10 +1,16 @@
-"""SPARQL 1.1 Protocol at /sparql: the HTTP side only; queries run in `govcat.query_service`.
+"""SPARQL 1.1 Protocol at /sparql: the HTTP side only; queries run in `govcat.query_service`, updates
+through `govcat.sparql_update`.
 
-GET ?query=…, POST form-encoded (query=…) and POST application/sparql-query; default-graph-uri and
-named-graph-uri choose the dataset. Results by Accept (SELECT/ASK: JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE:
-Turtle, N-Triples, JSON-LD, RDF/XML). GET without a query: the service description. Updates are refused."""
+GET ?query=…, POST form-encoded (query=… or update=…), POST application/sparql-query and
+application/sparql-update; default-graph-uri and named-graph-uri choose a query's dataset. Results by Accept
+(SELECT/ASK: JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). GET without a
+query: the service description.
+
+Access: no token reads the public view only, a token holder everything but the users graph, an admin
+everything (`view_for`); updates need an admin token (401 without a token, 403 with another role)."""
 from __future__ import annotations
 
+import json
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -12,14 +18,22 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from ..query_service import QueryError, QueryRequest, QueryService, service_description
+from ..access import Access
+from ..catalogue import Catalogue
+from ..query_service import QueryError, QueryRequest, QueryService, service_description, view_for
+from ..sparql_update import UpdateRefused, write_effect
+from ..validation.report import as_json
+from .auth import AccessDep, CatalogueDep
+from .rest import language
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 TRUNCATED = "X-Govcat-Truncated"
+PROTECTED = ("https://w3id.org/govcat/graph/",)   # govcat's own graphs: no update may change them
 
-_STATUS = {"refused": 400, "syntax": 400, "not_acceptable": 406, "timeout": 504, "busy": 503, "failed": 500}
+_STATUS = {"refused": 400, "syntax": 400, "forbidden": 403, "not_acceptable": 406, "timeout": 504, "busy": 503,
+           "failed": 500}
 
 
 def get_queries(request: Request) -> QueryService:
@@ -39,24 +53,18 @@ def _text(status: int, error: QueryError, headers: dict[str, str] | None = None)
                     headers=headers)
 
 
-def _refuse_update() -> _BadRequest:
-    return _BadRequest(403, "此端点不接受 SPARQL Update（写入须经 govcat load 或 REST API，以进入历史记录）",
-                       "SPARQL Update is not accepted here (writes go through govcat load or the REST API, "
-                       "so that they reach the history)")
-
-
-def _one_query(values: list[str]) -> str | None:
+def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
-        raise _BadRequest(400, "只能提交一个 query 参数", "exactly one query parameter is allowed")
+        raise _BadRequest(400, f"只能提交一个 {name} 参数", f"exactly one {name} parameter is allowed")
     return values[0] if values else None
 
 
-def _request(request: Request, text: str, params: dict[str, list[str]]) -> QueryRequest:
+def _request(request: Request, text: str, params: dict[str, list[str]], access: Access) -> QueryRequest:
     default, named = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
     return QueryRequest(query=text, accept=request.headers.get("accept"),
                         default_graphs=tuple(default) if default else None,
                         named_graphs=tuple(named) if named else None,
-                        base_iri=str(request.url_for("sparql_get")))
+                        base_iri=str(request.url_for("sparql_get")), view=view_for(access))
 
 
 async def _answer(queries: QueryService, query: QueryRequest) -> Response:
@@ -65,7 +73,7 @@ async def _answer(queries: QueryService, query: QueryRequest) -> Response:
         headers = {"Retry-After": "1"} if outcome.error.kind == "busy" else None
         return _text(_STATUS[outcome.error.kind], outcome.error, headers)
     results = outcome.results
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept, Authorization"}
     if results.truncated:
         headers[TRUNCATED] = "true"
         headers["X-Govcat-Row-Cap"] = str(queries.row_cap)
@@ -79,12 +87,22 @@ def _url_params(request: Request) -> dict[str, list[str]]:
     return params
 
 
+def _decode(body: bytes, options: str) -> str:
+    charset = _charset(options)
+    if charset not in (None, "utf-8", "utf8"):
+        raise _BadRequest(400, f"须为 UTF-8 编码，而不是 {charset}", f"the body must be UTF-8, not {charset}")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _BadRequest(400, "请求体不是有效的 UTF-8", "the body is not valid UTF-8") from None
+
+
 def sparql_router() -> APIRouter:
     router = APIRouter(tags=["SPARQL"])
 
     @router.get("/sparql", name="sparql_get",
                 summary="SPARQL 查询（GET）/ SPARQL query; without a query: the service description")
-    async def sparql_get(request: Request, queries: QueriesDep,
+    async def sparql_get(request: Request, queries: QueriesDep, access: AccessDep,
                          query: Annotated[str | None, Query(description="SPARQL 1.1 query")] = None,
                          default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
                          named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None):
@@ -92,22 +110,27 @@ def sparql_router() -> APIRouter:
         try:
             if "update" in params:
                 raise _BadRequest(400, "SPARQL Update 不能用 GET 提交", "SPARQL Update cannot be sent with GET")
-            text = _one_query(params.get("query", []))
+            text = _one(params.get("query", []), "query")
         except _BadRequest as exc:
             return _text(exc.status, exc.error)
         if text is None:
             return _description(request, queries)
-        return await _answer(queries, _request(request, text, params))
+        return await _answer(queries, _request(request, text, params, access))
 
-    @router.post("/sparql", name="sparql_post", summary="SPARQL 查询（POST）/ SPARQL query (form or direct body)",
+    @router.post("/sparql", name="sparql_post",
+                 summary="SPARQL 查询或更新（POST）/ SPARQL query or update (form or direct body); "
+                         "updates need an admin token",
                  openapi_extra={"requestBody": {"content": {
-                     FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
-                     SPARQL_QUERY: {"schema": {"type": "string"}}}}})
-    async def sparql_post(request: Request, queries: QueriesDep):
+                     FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"},
+                                                                        "update": {"type": "string"}}}},
+                     SPARQL_QUERY: {"schema": {"type": "string"}},
+                     SPARQL_UPDATE: {"schema": {"type": "string"}}}}})
+    async def sparql_post(request: Request, queries: QueriesDep, access: AccessDep, cat: CatalogueDep):
         params = _url_params(request)
         media, _, options = request.headers.get("content-type", "").partition(";")
         media = media.strip().lower()
         body = await request.body()
+        update = None
         try:
             if media == FORM:
                 try:
@@ -115,31 +138,63 @@ def sparql_router() -> APIRouter:
                 except UnicodeDecodeError:
                     raise _BadRequest(400, "表单不是有效的 UTF-8", "the form is not valid UTF-8") from None
                 if "update" in form:
-                    raise _refuse_update()
-                text = _one_query(form.get("query", []) + params.get("query", []))
-                if text is None:
-                    raise _BadRequest(400, "缺少 query 参数", "the query parameter is missing")
-                for key in ("default-graph-uri", "named-graph-uri"):
-                    params[key] = params.get(key, []) + form.get(key, [])
+                    if "query" in form or "query" in params:
+                        raise _BadRequest(400, "不能同时提交 query 和 update", "send either query or update, not both")
+                    update = _one(form["update"], "update")
+                    for key in ("using-graph-uri", "using-named-graph-uri"):
+                        params[key] = params.get(key, []) + form.get(key, [])
+                else:
+                    text = _one(form.get("query", []) + params.get("query", []), "query")
+                    if text is None:
+                        raise _BadRequest(400, "缺少 query 参数", "the query parameter is missing")
+                    for key in ("default-graph-uri", "named-graph-uri"):
+                        params[key] = params.get(key, []) + form.get(key, [])
             elif media == SPARQL_QUERY:
-                charset = _charset(options)
-                if charset not in (None, "utf-8", "utf8"):
-                    raise _BadRequest(400, f"查询须为 UTF-8 编码，而不是 {charset}",
-                                      f"the query must be UTF-8, not {charset}")
-                try:
-                    text = body.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise _BadRequest(400, "查询不是有效的 UTF-8", "the query is not valid UTF-8") from None
+                text = _decode(body, options)
             elif media == SPARQL_UPDATE:
-                raise _refuse_update()
+                update = _decode(body, options)
             else:
-                raise _BadRequest(415, f"POST 的内容类型须为 {FORM} 或 {SPARQL_QUERY}",
-                                  f"POST needs the content type {FORM} or {SPARQL_QUERY}, not {media or 'none'}")
+                raise _BadRequest(415, f"POST 的内容类型须为 {FORM}、{SPARQL_QUERY} 或 {SPARQL_UPDATE}",
+                                  f"POST needs the content type {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}, "
+                                  f"not {media or 'none'}")
+            if update is not None:
+                _may_update(access, params)
         except _BadRequest as exc:
-            return _text(exc.status, exc.error)
-        return await _answer(queries, _request(request, text, params))
+            headers = {"WWW-Authenticate": 'Bearer realm="govcat"'} if exc.status == 401 else None
+            return _text(exc.status, exc.error, headers)
+        if update is not None:
+            return await run_in_threadpool(_update, request, cat, queries, access, update)
+        return await _answer(queries, _request(request, text, params, access))
 
     return router
+
+
+def _may_update(access: Access, params: dict[str, list[str]]) -> None:
+    if access.anonymous:
+        raise _BadRequest(401, "SPARQL Update 需要管理员令牌", "SPARQL Update needs an admin token")
+    if not access.admin:
+        raise _BadRequest(403, "只有管理员可以执行 SPARQL Update", "only an admin may run SPARQL Update")
+    if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
+        raise _BadRequest(400, "不支持 using-graph-uri / using-named-graph-uri：请在更新中写 USING / USING NAMED",
+                          "using-graph-uri and using-named-graph-uri are not supported: write USING / USING NAMED "
+                          "in the update")
+
+
+def _update(request: Request, cat: Catalogue, queries: QueryService, access: Access, text: str) -> Response:
+    """Work out the update's effect on a scratch copy, then write it with its history, under the write
+    lock from the copy to the commit (so that the effect is computed on what it replaces)."""
+    try:
+        with cat.write_lock:
+            effect = queries.update_effect(text, str(request.url_for("sparql_get")), PROTECTED)
+            if isinstance(effect, QueryError):
+                return _text(_STATUS[effect.kind], effect)
+            outcome = write_effect(cat, effect, access.user.iri, text)
+    except UpdateRefused as exc:
+        if exc.kind == "invalid":
+            return Response(as_json(exc.report, language(request)), status_code=422,
+                            media_type="application/json")
+        return _text(_STATUS[exc.kind], QueryError(exc.kind, exc.zh, exc.en))
+    return Response(json.dumps(outcome.as_json(), ensure_ascii=False), media_type="application/json")
 
 
 def _charset(options: str) -> str | None:

@@ -1,0 +1,49 @@
+"""What the server and its SPARQL worker processes exchange (plain data, picklable)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .store import SerializedResults
+from .terms import Term
+
+PUBLIC, INTERNAL, ADMIN = "public", "internal", "admin"
+VIEWS = (PUBLIC, INTERNAL, ADMIN)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    accept: str | None = None
+    default_graphs: tuple[str, ...] | None = None   # the protocol's default-graph-uri (None: not given)
+    named_graphs: tuple[str, ...] | None = None     # named-graph-uri
+    base_iri: str | None = None
+    bindings: tuple[tuple[str, Term], ...] = ()     # bound parameters (saved queries), never pasted into text
+    view: str = PUBLIC   # what the caller may see: public, internal (tokens) or admin (`view_for(access)`)
+
+
+@dataclass(frozen=True)
+class QueryError:
+    """Why a query gave no results. kind: refused (bad request or forbidden feature), forbidden,
+    syntax, not_acceptable, timeout, busy or failed."""
+    kind: str
+    zh: str
+    en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    results: SerializedResults | None = None
+    error: QueryError | None = None
+
+
+@dataclass(frozen=True)
+class UpdateEffect:
+    """What a SPARQL Update did on a scratch copy: the new content (N-Triples; None: now empty) of each
+    graph it changed, except the protected ones, which are only named."""
+    graphs: dict[str, str | None]
+    protected: frozenset[str] = frozenset()   # protected graphs it changed (the change is refused)
+    default_graph: bool = False               # it changed the default graph (the change is refused)
