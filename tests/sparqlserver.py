@@ -1,5 +1,6 @@
 """The SPARQL 1.1 endpoint against a real server: `python -m govcat serve` (uvicorn) on loopback, over a store
-filled by `govcat load` with a small generated catalogue; real HTTP clients (httpx, SPARQLWrapper).
+filled by `govcat load` with a small generated catalogue; real HTTP clients (httpx, SPARQLWrapper). The
+`server` fixture's client carries a viewer's token (`Server.tokens` also holds an admin's).
 
 The server runs with a 2 s query timeout, a row cap of 500 and SERVICE allowed to 127.0.0.1 (itself), so
 that the timeout, the cap and federation can be tested quickly; the defaults are tested on the core.
@@ -11,11 +12,16 @@ W3C SPARQL 1.1 tests from ../shared/external/w3c-sparql11-tests (skipped when ..
   <http://example/function>, which Oxigraph refuses to evaluate: it is answered 500 "the query failed",
   and the test accepts that, since only the syntax is under test.
 - protocol: every query test and every bad-request test, with data1-3.nt loaded into the store under the
-  graph names the manifest gives. Excluded: update_dataset_default_graph, update_dataset_default_graphs,
-  update_dataset_named_graphs, update_dataset_full, update_post_form, update_post_direct and
-  update_base_uri — SPARQL Update is not accepted at /sparql yet (it needs the admin token and the history
-  write path of issue 4, not built); the endpoint answers 403. The bad_update_* tests are run and pass
-  because every update is refused, not because updates are parsed.
+  graph names the manifest gives; every request of a test in order (update_base_uri: the update, then the ASK
+  that checks it). Requests carrying an update are sent with an admin token, so that the bad_update_* tests
+  fail for their own reason (GET, two update strings, media type, encoding, syntax) and not the role;
+  bad_update_dataset_conflict passes because using-graph-uri / using-named-graph-uri are refused outright
+  (400: pyoxigraph's update API takes no dataset), not because the conflict with WITH is detected.
+  Excluded: update_dataset_default_graph, update_dataset_default_graphs, update_dataset_named_graphs and
+  update_dataset_full — each starts with CLEAR ALL or DROP ALL, which would clear govcat's own graphs
+  (ontology, code lists, shapes, history, users: refused, 403), and takes its dataset from using-graph-uri /
+  using-named-graph-uri (refused, 400); update_post_form and update_post_direct — their update is CLEAR ALL
+  (403). tests/test_sparql_update.py covers both protocol forms of an update on the catalogue instead.
 - service-description: has-endpoint-triple, returns-rdf, conforms-to-schema (the sd:Service with its
   endpoint, language and result formats).
 - json-res and csv-tsv-res: every test, each data file loaded into a graph of its own and queried through
@@ -39,7 +45,7 @@ import sys
 import threading  # noqa: F401 (used by the test modules)
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -72,6 +78,7 @@ class Server:
     process: subprocess.Popen
     log: Path
     client: httpx.Client
+    tokens: dict[str, str] = field(default_factory=dict)   # role -> bearer token of a user made for the tests
 
     @property
     def endpoint(self) -> str:
@@ -194,9 +201,10 @@ def server(small_xlsx, tmp_path_factory):
         graph.load_into(path.read_bytes(), fmt, name)
     graph.flush()
     del graph
-    token = add_user(store, "analyst", "viewer")
+    tokens = {"viewer": add_user(store, "analyst", "viewer"), "admin": add_user(store, "keeper", "admin")}
     running = start_server(store, {"GOVCAT_SERVICE_HOSTS": "127.0.0.1"})
-    running.client.headers["Authorization"] = f"Bearer {token}"
+    running.tokens = tokens
+    running.client.headers["Authorization"] = f"Bearer {tokens['viewer']}"
     yield running
     stop_server(running, store)
 

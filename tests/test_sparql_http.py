@@ -86,7 +86,7 @@ def test_outbound_requests_and_updates_are_refused(server, query, word):
     assert response.status_code == 400 and word in response.text, response.text
 
 
-def test_updates_through_the_protocol_are_refused(server):
+def test_updates_by_a_viewer_are_refused(server):
     direct = server.client.post("/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
     form = server.client.post("/sparql", data={"update": "CLEAR ALL"})
     get = server.client.get("/sparql", params={"update": "CLEAR ALL"})
