@@ -1,4 +1,4 @@
-"""`govcat` commands for analysts: zombie systems and duplicate systems."""
+"""`govcat` commands for analysts: zombie and duplicate systems, integration tracking, evaluation."""
 from __future__ import annotations
 
 import datetime as dt
@@ -71,3 +71,54 @@ def duplicates(store, min_score, fmt, out, lang) -> None:
         click.echo(f"已写入 {out}：{len(pairs)} 对重复建设候选 / {len(pairs)} candidates")
     else:
         click.echo(duplicates_text(pairs, lang), nl=False)
+
+
+def _emit(fmt: str, out, lang: str, as_json, text, xlsx, count: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(as_json(), ensure_ascii=False, indent=1))
+    elif fmt == "xlsx":
+        xlsx(out, lang)
+        click.echo(f"已写入 {out}：{count}")
+    else:
+        click.echo(text(lang), nl=False)
+
+
+def _needs_out(fmt: str, out) -> None:
+    if fmt == "xlsx" and out is None:
+        click.echo("xlsx 格式需要 --out 文件 / the xlsx format needs --out FILE", err=True)
+        sys.exit(EXIT_UNREADABLE)
+
+
+@main.command(help="各部门信息系统整合进度：整合状态、大系统、须整合的二级单位/处室系统、平台接入、外网迁移 / "
+                   "integration tracking per department (S04, S13–S15).")
+@store_option
+@click.option("--department", metavar="USCC", default=None, help="只看一个部门 / one department only")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def integration(store, department, fmt, out, lang) -> None:
+    from .analytics.integration import track
+    from .analytics.output import integration_text, integration_xlsx
+    _needs_out(fmt, out)
+    found = track(_open(store), department)
+    if department and not found:
+        click.echo(f"库中没有部门 {department} / the store holds no department {department}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    _emit(fmt, out, lang, lambda: [d.as_json() for d in found], lambda lang: integration_text(found, lang),
+          lambda out, lang: integration_xlsx(found, out, lang), f"{len(found)} 个部门")
+
+
+@main.command(help="统一评价体系：各项指标（定义、公式、依据规则）按部门、市州和全省计算 / the evaluation "
+                   "indicators of GUIDE §7 per department, per 市州 and for the province.")
+@store_option
+@click.option("--year", type=int, required=True, help="评价年度 / the year evaluated")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def evaluate(store, year, fmt, out, lang) -> None:
+    from .analytics.evaluation import evaluate as run
+    from .analytics.output import evaluation_text, evaluation_xlsx
+    _needs_out(fmt, out)
+    result = run(_open(store), year)
+    _emit(fmt, out, lang, lambda: result, lambda lang: evaluation_text(result, lang),
+          lambda out, lang: evaluation_xlsx(result, out, lang), f"{len(result['departments'])} 个部门")

@@ -98,3 +98,17 @@ def test_a_rest_write_refreshes_the_stored_zombies(served):
             break
         time.sleep(0.2)
     assert found == {codes[0], code}
+
+
+def test_integration_and_evaluation_routes(served):
+    server, tokens, codes, store = served
+    auth = {"Authorization": f"Bearer {tokens['viewer']}"}
+    assert server.client.get("/api/evaluation", params={"year": 2025}).status_code == 401
+    result = server.client.get("/api/evaluation", params={"year": 2025}, headers=auth).json()
+    assert result["year"] == 2025 and [i["id"] for i in result["indicators"]][:2] == ["E1", "E2"]
+    tracked = server.client.get("/api/integration", headers=auth).json()
+    assert sum(d["systems"] for d in tracked) == len(codes)
+    one = tracked[0]["department"]
+    assert [d["department"] for d in server.client.get("/api/integration", params={"department": one},
+                                                        headers=auth).json()] == [one]
+    assert server.client.get("/api/integration", params={"department": "nope"}, headers=auth).status_code == 404

@@ -59,6 +59,7 @@ class Zombie:
     code: str
     name: str
     department: str | None          # name of the owning department (its IRI if it has no name)
+    department_iri: str | None = None
     rules: list[str] = field(default_factory=list)
     evidence: dict[str, dict[str, str]] = field(default_factory=dict)   # rule -> {"zh": …, "en": …}
 
@@ -113,7 +114,7 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
             continue
         dept = row["department"].value if row["department"] else None
         z = Zombie(system, row["code"].value, row["name"].value if row["name"] else "",
-                   departments.get(dept, (dept, ""))[0] if dept else None)
+                   departments.get(dept, (dept, ""))[0] if dept else None, dept)
         if row["detached"] is not None and row["detached"].value == "true":
             z.evidence["Z1"] = {"zh": "业务脱节 = 是", "en": "detached from business = yes"}
         utilisation = _number(row["utilisation"])
@@ -172,10 +173,13 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
     return sorted(zombies, key=lambda z: z.code)
 
 
-def department_names(cat: Catalogue) -> dict[str, tuple[str, str]]:
-    """Department IRI -> (name, region code)."""
-    return {r["department"].value: (r["name"].value, r["region"].value if r["region"] else "")
-            for r in cat.graph.select(query("department_names"))}
+def department_names(cat: Catalogue, with_uscc: bool = False) -> dict[str, tuple[str, ...]]:
+    """Department IRI -> (name, region code), or (name, region code, USCC) `with_uscc`."""
+    found = {}
+    for r in cat.graph.select(query("department_names")):
+        values = (r["name"].value, r["region"].value if r["region"] else "")
+        found[r["department"].value] = values + ((r["uscc"].value if r["uscc"] else "",) if with_uscc else ())
+    return found
 
 
 def write(cat: Catalogue, zombies: list[Zombie], as_of: dt.date, thresholds: Thresholds) -> None:

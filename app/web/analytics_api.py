@@ -53,4 +53,20 @@ def analytics_router() -> APIRouter:
                           "shared_items": [t for t in r["items"].value.split("\x1f") if t] if r["items"] else []})
         return found
 
+    @router.get("/integration", summary="各部门信息系统整合进度 / integration tracking per department")
+    async def get_integration(cat: CatalogueDep, _access: InternalDep,
+                              department: Annotated[str | None, Query(description="统一社会信用代码 / USCC")] = None):
+        from ..analytics.integration import track
+        found = await run_in_threadpool(track, cat, department)
+        if department and not found:
+            raise HTTPException(404, detail={"zh": f"库中没有部门 {department}", "en": f"no department {department}"})
+        return [d.as_json() for d in found]
+
+    @router.get("/evaluation", summary="统一评价体系指标（部门、市州、全省）/ evaluation indicators per department, "
+                                       "市州 and province")
+    async def get_evaluation(cat: CatalogueDep, _access: InternalDep,
+                             year: Annotated[int, Query(ge=2000, le=2100, description="评价年度 / year")]):
+        from ..analytics.evaluation import evaluate
+        return await run_in_threadpool(evaluate, cat, year)
+
     return router
