@@ -122,3 +122,24 @@ def evaluate(store, year, fmt, out, lang) -> None:
     result = run(_open(store), year)
     _emit(fmt, out, lang, lambda: result, lambda lang: evaluation_text(result, lang),
           lambda out, lang: evaluation_xlsx(result, out, lang), f"{len(result['departments'])} 个部门")
+
+
+@main.command(help="年度报告（HTML 和 xlsx）：编目、平台接入、共享开放、僵尸清理、整合进度，及与上年比较 / the annual "
+                   "report (HTML and xlsx) with the change against the previous year, rebuilt from the history.")
+@store_option
+@click.option("--year", type=int, required=True, help="报告年度 / the year reported")
+@click.option("--department", metavar="USCC", default=None, help="一个部门的报告（默认全省）/ one department's report")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="输出文件夹 / folder for report-<year>[-<USCC>].html and .xlsx")
+def report(store, year, department, out) -> None:
+    from .analytics.report import build, write_html, write_xlsx
+    try:
+        figures = build(_open(store), year, department)
+    except LookupError:
+        click.echo(f"库中没有部门 {department} / the store holds no department {department}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"report-{year}" + (f"-{department}" if department else "")
+    write_html(figures, out / f"{stem}.html")
+    write_xlsx(figures, out / f"{stem}.xlsx")
+    click.echo(f"已写入 {out / (stem + '.html')} 和 {out / (stem + '.xlsx')}")
