@@ -12,65 +12,14 @@ from .cli import EXIT_UNREADABLE, main
 from .cli_store import _open, store_option
 
 
-@main.command(help="找出僵尸信息系统（编制指南 Z1–Z5），结果也写入目录库 / find zombie systems (GUIDE Z1–Z5); "
-                   "the results are also written to the store's zombies graph.")
-@store_option
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date (default: today)")
-@click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
-              help="修改阈值，如 utilisation=3、stale_days=730 / change a threshold (repeatable)")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-def zombies(store, as_of, thresholds, fmt, out, lang) -> None:
-    from .analytics import zombies as z
-    from .analytics.output import zombies_text, zombies_xlsx
-    try:
-        limits = z.Thresholds.parse(thresholds)
-    except ValueError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_UNREADABLE)
-    if fmt == "xlsx" and out is None:
-        click.echo("xlsx 格式需要 --out 文件 / the xlsx format needs --out FILE", err=True)
-        sys.exit(EXIT_UNREADABLE)
-    cat = _open(store)
-    day = as_of.date() if as_of else dt.date.today()
-    found = z.evaluate(cat, day, limits, z.stored_duplicates(cat))
-    z.write(cat, found, day, limits)
-    if fmt == "json":
-        click.echo(json.dumps([item.as_json(lang) for item in found], ensure_ascii=False, indent=1))
-    elif fmt == "xlsx":
-        zombies_xlsx(found, out, lang)
-        click.echo(f"已写入 {out}：{len(found)} 个僵尸系统候选 / {len(found)} candidates")
-    else:
-        click.echo(zombies_text(found, lang), nl=False)
-
-
-@main.command(help="找出重复建设的信息系统候选（名称、功能相近或共享信息项），结果也写入目录库 / find duplicate-system "
-                   "candidates (similar names and functions, shared data items); also written to the store's duplicates graph.")
-@store_option
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="报告的最低得分 / lowest score reported")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-def duplicates(store, min_score, fmt, out, lang) -> None:
-    from .analytics import duplicates as d
-    from .analytics.output import duplicates_text, duplicates_xlsx
-    if fmt == "xlsx" and out is None:
-        click.echo("xlsx 格式需要 --out 文件 / the xlsx format needs --out FILE", err=True)
-        sys.exit(EXIT_UNREADABLE)
-    cat = _open(store)
-    settings = d.Settings(min_score=min_score)
-    pairs = d.detect(d.read_systems(cat, settings), settings)
-    d.write(cat, pairs, settings)
-    if fmt == "json":
-        click.echo(json.dumps([p.as_json(lang) for p in pairs], ensure_ascii=False, indent=1))
-    elif fmt == "xlsx":
-        duplicates_xlsx(pairs, out, lang)
-        click.echo(f"已写入 {out}：{len(pairs)} 对重复建设候选 / {len(pairs)} candidates")
-    else:
-        click.echo(duplicates_text(pairs, lang), nl=False)
+def output_options(command):
+    """--format text|json|xlsx, --out FILE (for xlsx), --lang zh|en."""
+    for option in reversed((
+            click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True),
+            click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write"),
+            click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True))):
+        command = option(command)
+    return command
 
 
 def _emit(fmt: str, out, lang: str, as_json, text, xlsx, count: str) -> None:
@@ -89,13 +38,54 @@ def _needs_out(fmt: str, out) -> None:
         sys.exit(EXIT_UNREADABLE)
 
 
+@main.command(help="找出僵尸信息系统（编制指南 Z1–Z5），结果也写入目录库 / find zombie systems (GUIDE Z1–Z5); "
+                   "the results are also written to the store's zombies graph.")
+@store_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date (default: today)")
+@click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
+              help="修改阈值，如 utilisation=3、stale_days=730 / change a threshold (repeatable)")
+@output_options
+def zombies(store, as_of, thresholds, fmt, out, lang) -> None:
+    from .analytics import zombies as z
+    from .analytics.output import zombies_text, zombies_xlsx
+    try:
+        limits = z.Thresholds.parse(thresholds)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_UNREADABLE)
+    _needs_out(fmt, out)
+    cat = _open(store)
+    day = as_of.date() if as_of else dt.date.today()
+    found = z.evaluate(cat, day, limits, z.stored_duplicates(cat))
+    z.write(cat, found, day, limits)
+    _emit(fmt, out, lang, lambda: [item.as_json(lang) for item in found], lambda lang: zombies_text(found, lang),
+          lambda out, lang: zombies_xlsx(found, out, lang), f"{len(found)} 个僵尸系统候选 / {len(found)} candidates")
+
+
+@main.command(help="找出重复建设的信息系统候选（名称、功能相近或共享信息项），结果也写入目录库 / find duplicate-system "
+                   "candidates (similar names and functions, shared data items); also written to the store's duplicates graph.")
+@store_option
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="报告的最低得分 / lowest score reported")
+@output_options
+def duplicates(store, min_score, fmt, out, lang) -> None:
+    from .analytics import duplicates as d
+    from .analytics.output import duplicates_text, duplicates_xlsx
+    _needs_out(fmt, out)
+    cat = _open(store)
+    settings = d.Settings(min_score=min_score)
+    pairs = d.detect(d.read_systems(cat, settings), settings)
+    d.write(cat, pairs, settings)
+    _emit(fmt, out, lang, lambda: [p.as_json(lang) for p in pairs], lambda lang: duplicates_text(pairs, lang),
+          lambda out, lang: duplicates_xlsx(pairs, out, lang), f"{len(pairs)} 对重复建设候选 / {len(pairs)} candidates")
+
+
 @main.command(help="各部门信息系统整合进度：整合状态、大系统、须整合的二级单位/处室系统、平台接入、外网迁移 / "
                    "integration tracking per department (S04, S13–S15).")
 @store_option
 @click.option("--department", metavar="USCC", default=None, help="只看一个部门 / one department only")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@output_options
 def integration(store, department, fmt, out, lang) -> None:
     from .analytics.integration import track
     from .analytics.output import integration_text, integration_xlsx
@@ -112,9 +102,7 @@ def integration(store, department, fmt, out, lang) -> None:
                    "indicators of GUIDE §7 per department, per 市州 and for the province.")
 @store_option
 @click.option("--year", type=int, required=True, help="评价年度 / the year evaluated")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="xlsx 输出文件 / the .xlsx to write")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@output_options
 def evaluate(store, year, fmt, out, lang) -> None:
     from .analytics.evaluation import evaluate as run
     from .analytics.output import evaluation_text, evaluation_xlsx

@@ -2,14 +2,12 @@
 REST API (background refresh in the server) and through `govcat load` (refresh after the write)."""
 from __future__ import annotations
 
-import csv
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
+from sheets import edit_sheet, govcat, read_sheet
 from sparqlserver import add_user, start_server, stop_server
 
 ZOMBIES_GRAPH = "https://w3id.org/govcat/graph/zombies"
@@ -19,26 +17,13 @@ SELECT ?code WHERE { GRAPH <https://w3id.org/govcat/graph/zombies> { ?s gc:zombi
   GRAPH ?s { ?s dct:identifier ?code } }"""
 
 
-def govcat(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govcat", *args], capture_output=True, text=True, check=True)
-
-
 def z1_codes(store) -> set[str]:
     out = govcat("query", Z1_OF, "--store", str(store), "--format", "json")
     return {b["code"]["value"] for b in json.loads(out.stdout)["results"]["bindings"]}
 
 
 def set_detached(folder, codes: set[str], value: str) -> None:
-    path = folder / "信息系统.csv"
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        if row["系统编码"] in codes:
-            row["业务脱节"] = value
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    edit_sheet(folder / "信息系统.csv", lambda row: row.update({"业务脱节": value}) if row["系统编码"] in codes else None)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +32,7 @@ def served(small_csv, tmp_path_factory):
     root = tmp_path_factory.mktemp("analytics")
     folder = root / "catalogue"
     shutil.copytree(small_csv, folder)
-    with open(folder / "信息系统.csv", encoding="utf-8-sig", newline="") as f:
-        codes = [r["系统编码"] for r in csv.DictReader(f)]
+    codes = [r["系统编码"] for r in read_sheet(folder / "信息系统.csv")]
     set_detached(folder, set(codes), "否")
     store = root / "store"
     govcat("load", str(folder), "--store", str(store))

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from python_calamine import CalamineWorkbook
 
 from govcat.generate import generate_catalogue
 from govcat.generate.duplicates import plant_duplicates, reword
-
-
-def govcat(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govcat", *args], capture_output=True, text=True, check=check)
+from sheets import govcat
 
 
 @pytest.fixture(scope="module")

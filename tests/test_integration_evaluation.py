@@ -2,30 +2,13 @@
 and one entry are rewritten: expectations are counted from the CSV files that were loaded."""
 from __future__ import annotations
 
-import csv
 import json
 import shutil
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 
-
-def govcat(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govcat", *args], capture_output=True, text=True, check=check)
-
-
-def read(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write(path, rows):
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+from sheets import govcat, read_sheet, write_sheet
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +16,8 @@ def catalogue(small_csv, tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluation")
     folder = root / "catalogue"
     shutil.copytree(small_csv, folder)
-    depts = {d["统一社会信用代码"]: d for d in read(folder / "部门.csv")}
-    systems = read(folder / "信息系统.csv")
+    depts = {d["统一社会信用代码"]: d for d in read_sheet(folder / "部门.csv")}
+    systems = read_sheet(folder / "信息系统.csv")
     owner = Counter(s["所属部门代码"] for s in systems)
     uscc = next(code for code, n in owner.most_common() if n >= 3)
     name = depts[uscc]["部门名称"]
@@ -44,13 +27,13 @@ def catalogue(small_csv, tmp_path_factory):
         s.update({"运行单位": name, "整合状态": "独立运行", "整合至": "", "承载网络": "电子政务外网", "是否接入共享交换平台": "是"})
     s2.update({"运行单位": name + "信息中心", "整合状态": "计划整合", "承载网络": "互联网", "是否接入共享交换平台": "否"})
     s3.update({"运行单位": name + "办公室", "整合状态": "已整合", "整合至": s1["系统编码"]})
-    write(folder / "信息系统.csv", systems)
-    entries = read(folder / "信息资源.csv")
+    write_sheet(folder / "信息系统.csv", systems)
+    entries = read_sheet(folder / "信息资源.csv")
     own_entries = [e for e in entries if e["信息资源提供方代码"] == uscc]
     assert own_entries, "the chosen department provides no entry"
     warned = own_entries[0]
     warned.update({"共享方式分类": "邮件方式", "共享方式类型": "", "共享条件": warned["共享条件"] or "无法联网，以邮件方式提供"})
-    write(folder / "信息资源.csv", entries)
+    write_sheet(folder / "信息资源.csv", entries)
     store = root / "store"
     govcat("load", str(folder), "--store", str(store))
     return {"store": store, "uscc": uscc, "name": name, "systems": mine, "s": (s1, s2, s3), "entries": own_entries,

@@ -1,7 +1,6 @@
 """The annual report and the past catalogue it compares with, rebuilt from the history."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import shutil
 import subprocess
@@ -14,17 +13,11 @@ from govcat.analytics.evaluation import evaluate
 from govcat.analytics.past import catalogue_at
 from govcat.catalogue import Catalogue
 from govcat.catalogue.loading import load_file
+from sheets import edit_sheet
 
 
 def set_all(path, column: str, value: str) -> None:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        row[column] = value
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    edit_sheet(path, lambda row: row.update({column: value}))
 
 
 def indicators(result: dict) -> dict:

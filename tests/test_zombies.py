@@ -2,17 +2,14 @@
 planted ones meet a criterion; near-misses sit on each threshold. Expectations come from what was planted."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
 
 from govcat.generate import generate_catalogue
+from sheets import govcat, read_sheet, write_sheet
 
 AS_OF = dt.date(2026, 6, 30)
 FRESH = (AS_OF - dt.timedelta(days=10)).isoformat()
@@ -34,18 +31,13 @@ HARMLESS = {"业务脱节": "否", "资源利用率(%)": "60", "最近更新日�
             "月均使用次数": "500", "用户数": "80", "整合状态": "独立运行", "整合至": ""}
 
 
-def govcat(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govcat", *args], capture_output=True, text=True, check=check)
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     root = tmp_path_factory.mktemp("zombies")
     folder = root / "catalogue"
     generate_catalogue(folder, entries=60, seed=5)
     path = folder / "信息系统.csv"
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_sheet(path)
     assert len(rows) > max(PLANTED), "the generated catalogue has too few systems for the planted cases"
     expected = {}
     for n, row in enumerate(rows):
@@ -53,10 +45,7 @@ def planted(tmp_path_factory):
         row.update(HARMLESS | changes)
         if rules:
             expected[row["系统编码"]] = rules
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_sheet(path, rows)
     store = root / "store"
     govcat("load", str(folder), "--store", str(store))
     return store, expected
