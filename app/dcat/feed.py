@@ -1,0 +1,148 @@
+"""The public feed: which entries, in which order, on which page; each page built as DCAT-AP triples.
+
+`Feed` keeps the ordered list of public entries (queries/dcat_public_entries.rq: published and open to
+the public, nothing else) in memory and drops it when a change touches an entry (the catalogue's commit
+listener); a page then reads only its own records. Filters: `modified_since` (dct:modified on or after a
+date) and `q` (a substring of the title or the abstract)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from math import ceil
+
+from ..catalogue import Catalogue
+from ..queries import query
+from .mapping import Mapping, load_mapping
+from .model import Concepts, Dataset, read_dataset
+from .rdf import Triples, add_catalog, add_dataset, add_paging
+
+
+@dataclass(frozen=True)
+class Listed:
+    iri: str
+    code: str
+    modified: str
+    title: str
+    description: str
+
+
+@dataclass
+class Page:
+    number: int
+    pages: int
+    total: int
+    datasets: list[Dataset]
+
+
+class Feed:
+    def __init__(self, cat: Catalogue, mapping: Mapping | None = None):
+        self.cat, self.mapping = cat, mapping or load_mapping()
+        self._lock = threading.Lock()
+        self._listed: list[Listed] | None = None
+        self._public: set[str] = set()
+        self._concepts: Concepts | None = None
+        cat.listeners.append(self.changed)
+
+    def changed(self, change=None) -> None:
+        with self._lock:
+            self._listed = None
+
+    def close(self) -> None:
+        if self.changed in self.cat.listeners:
+            self.cat.listeners.remove(self.changed)
+
+    # -- the list ----------------------------------------------------------------------------------
+    def listed(self) -> list[Listed]:
+        with self._lock:
+            if self._listed is None:
+                rows = self.cat.graph.select(query("dcat_public_entries"))
+                seen, listed = set(), []
+                for r in rows:
+                    if r["entry"].value in seen:
+                        continue
+                    seen.add(r["entry"].value)
+                    listed.append(Listed(r["entry"].value, r["code"].value,
+                                         r["modified"].value if r["modified"] else "", r["title"].value,
+                                         r["description"].value if r["description"] else ""))
+                self._listed, self._public = listed, seen
+            return self._listed
+
+    def is_public(self, record: str) -> bool:
+        self.listed()
+        return record in self._public
+
+    @property
+    def concepts(self) -> Concepts:
+        if self._concepts is None:
+            self._concepts = Concepts(self.cat.graph)
+        return self._concepts
+
+    def select(self, modified_since: str | None = None, q: str | None = None) -> list[Listed]:
+        found = self.listed()
+        if modified_since:
+            found = [x for x in found if x.modified and x.modified[:10] >= modified_since[:10]]
+        if q:
+            needle = q.strip().lower()
+            found = [x for x in found if needle in x.title.lower() or needle in x.description.lower()]
+        return found
+
+    def dataset(self, record: str) -> Dataset | None:
+        """A public entry as a Dataset; None for anything that is not a public entry."""
+        if not self.is_public(record):
+            return None
+        return read_dataset(self.cat.graph, record, self.concepts, self.is_public)
+
+    def by_code(self, code: str) -> Dataset | None:
+        found = next((x for x in self.listed() if x.code == code), None)
+        return self.dataset(found.iri) if found else None
+
+    def page(self, number: int = 1, modified_since: str | None = None, q: str | None = None,
+             size: int | None = None) -> Page:
+        size = size or self.mapping.page_size
+        chosen = self.select(modified_since, q)
+        pages = max(1, ceil(len(chosen) / size))
+        number = min(max(1, number), pages)
+        datasets = [d for x in chosen[(number - 1) * size:number * size] if (d := self.dataset(x.iri))]
+        return Page(number, pages, len(chosen), datasets)
+
+    def all_datasets(self, chunk: int = 1000):
+        """Every public entry as a Dataset, read a chunk at a time (data.json, full export)."""
+        listed = self.listed()
+        for start in range(0, len(listed), chunk):
+            for x in listed[start:start + chunk]:
+                d = read_dataset(self.cat.graph, x.iri, self.concepts, self.is_public)
+                if d:
+                    yield d
+
+    def latest(self) -> str | None:
+        dates = [x.modified[:10] for x in self.listed() if x.modified]
+        return max(dates) if dates else None
+
+
+def page_triples(feed: Feed, page: Page, catalog: str, home: str, view: str, link) -> Triples:
+    """The triples of one page. `link(n)` is the URL of page n; `view` the URL this page was asked by;
+    `landing(ds)` is derived from `home`: {home}dataset/{code}."""
+    t = Triples()
+    add_catalog(t, catalog, feed.mapping, home, feed.latest(), [d.iri for d in page.datasets])
+    for ds in page.datasets:
+        add_dataset(t, ds, feed.mapping, landing_url(home, ds.code))
+    add_paging(t, catalog, view, page.total, link(1), link(page.pages),
+               link(page.number - 1) if page.number > 1 else None,
+               link(page.number + 1) if page.number < page.pages else None)
+    return t
+
+
+def dataset_triples(feed: Feed, ds: Dataset, home: str) -> Triples:
+    t = Triples()
+    add_dataset(t, ds, feed.mapping, landing_url(home, ds.code))
+    return t
+
+
+def landing_url(home: str, code: str) -> str:
+    from ..terms import iri_segment
+    return f"{home}dataset/{iri_segment(code, keep='/')}"
+
+
+def classification_labels(feed: Feed) -> dict[str, str]:
+    prefix = "https://w3id.org/govcat/code/resource-classification/"
+    return {notation: zh for concept, (notation, zh, _en) in feed.concepts.by_iri.items() if concept.startswith(prefix)}
