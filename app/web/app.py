@@ -14,6 +14,7 @@ from ..catalogue import Catalogue
 from ..query_service import QueryService
 from .analytics_api import analytics_router
 from .feed import feed_router
+from .feed import feed_router
 from .rest import rest_router
 from .settings import Settings
 from .sparql import sparql_router
@@ -49,5 +50,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql_router())
     app.include_router(rest_router())
     app.include_router(analytics_router())
+    app.include_router(feed_router())
     app.include_router(feed_router())
     return app
