@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from ..analytics.refresh import Refresher
 from ..catalogue import Catalogue
 from ..query_service import QueryService
+from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
-from .feed import feed_router
 from .rest import rest_router
+from .search_api import search_router
 from .settings import Settings
 from .sparql import sparql_router
 
@@ -30,6 +31,9 @@ def create_app(settings: Settings) -> FastAPI:
         except OSError as exc:   # RocksDB's lock: another process has the store open
             log.error("无法打开目录库 %s：%s / cannot open the store", settings.store, exc)
             raise
+        search = SearchIndex.open(catalogue)          # built or caught up before serving (govcat.search.index)
+        catalogue.listeners.append(search.changed)
+        app.state.search = search
         queries = QueryService(catalogue.graph, catalogue.folder, workers=settings.query_workers,
                                timeout=settings.query_timeout, row_cap=settings.row_cap,
                                allowed_service_hosts=settings.service_hosts)
@@ -43,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             refresher.close()
             queries.close()
+            search.close()
 
     app = FastAPI(title="govcat", description="政务信息资源目录 / government information-resource catalogue",
                   version="0.1.0", lifespan=lifespan)
@@ -51,5 +56,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(rest_router())
     app.include_router(analytics_router())
     app.include_router(feed_router())
-    app.include_router(feed_router())
+    app.include_router(search_router())
     return app
