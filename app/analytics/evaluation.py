@@ -4,8 +4,9 @@ criteria). Ratios are numerator / denominator; a department without a denominato
 
 E4 and E5 run the guide's Warning-severity shapes over the stored entries (Violations never reach the store:
 every write is refused with one). The C23 shape compares with today, so E5 is as of today whatever the year.
-E6 evaluates the zombie criteria as of 31 December of the year (or today, if earlier). E9 needs the sharing
-requests of issue 7, which are not built: it is listed with no value."""
+E6 evaluates the zombie criteria as of 31 December of the year (or today, if earlier). E9 counts the sharing
+requests (govcat.sharing) submitted in the year and due for an answer by then (queries/eval_requests.rq); beside
+the indicators each unit has `requests`: decided, granted, approval rate and mean working days to decide."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..catalogue.repository import Catalogue
-from ..namespaces import GC
+from ..namespaces import GC, XSD
 from ..queries import query
+from ..terms import literal
 from ..validation.engine import default_checks, run_checks
 from . import zombies
 from .zombies import department_names
@@ -52,8 +54,8 @@ INDICATORS = (
     Indicator("E8", "整合进度", "integration progress", "已整合或已关停的二级单位/处室运行系统数 ÷ 二级单位/处室运行系统数",
               "systems run by a sub-unit that are integrated or shut down ÷ systems run by a sub-unit", "S04, S15"),
     Indicator("E9", "共享申请按时答复率", "sharing requests answered in time",
-              "10 个工作日内答复的共享申请数 ÷ 共享申请数（共享申请尚未实现，无数值）",
-              "requests answered within 10 working days ÷ requests (sharing requests not built yet: no value)", "R05"),
+              "10 个工作日内答复的共享申请数 ÷ 应已答复的共享申请数（已答复，或未答复已过期限）",
+              "requests answered within 10 working days ÷ requests due (answered, or unanswered past the due date)", "R05"),
 )
 
 
@@ -74,7 +76,12 @@ class Unit:
         return out
 
     def as_json(self) -> dict:
-        return {"code": self.key, "name": self.name, "region": self.region, "indicators": self.values()}
+        granted, decided = self.counts.get("granted", (0, 0))
+        days = self.counts.get("days", (0, 0))[0]
+        return {"code": self.key, "name": self.name, "region": self.region, "indicators": self.values(),
+                "requests": {"decided": decided, "granted": granted,          # beside E9: GUIDE §5 sharing requests
+                             "approval_rate": round(granted / decided, 4) if decided else None,
+                             "mean_days_to_decide": round(days / decided, 2) if decided else None}}
 
 
 def city_of(region: str) -> str:
@@ -103,6 +110,13 @@ def evaluate(cat: Catalogue, year: int) -> dict:
         entries[dept] = n
         add(dept, "E2", int(r["shareable"].value), n)
         add(dept, "E3", int(r["open"].value), n)
+    span = {"start": literal(f"{year}-01-01", XSD + "date"), "end": literal(f"{year}-12-31", XSD + "date"),
+            "asOf": literal(as_of.isoformat(), XSD + "date")}
+    for r in cat.graph.select(query("eval_requests"), span):     # sharing requests (GUIDE §5, R05)
+        dept, decided = r["department"].value, int(r["decided"].value)
+        add(dept, "E9", int(r["answeredInTime"].value), int(r["requests"].value))
+        add(dept, "granted", int(r["granted"].value), decided)
+        add(dept, "days", int(r["decisionDays"].value), decided)
     shut: dict[str, int] = {}
     for r in cat.graph.select(query("eval_systems_connected")):
         dept = r["department"].value
