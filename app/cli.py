@@ -69,6 +69,7 @@ def template(out: Path, lang: str) -> None:
 
 from . import cli_store  # noqa: E402,F401  (registers the store commands on `main`)
 from . import cli_analytics  # noqa: E402,F401  (and the analysts' commands)
+from . import cli_dcat  # noqa: E402,F401  (and govcat harvest)
 from . import cli_requests  # noqa: E402,F401  (and the sharing requests)
 from . import cli_search  # noqa: E402,F401  (and govcat reindex)
 
