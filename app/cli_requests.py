@@ -185,7 +185,8 @@ def requests(overdue, provider, consumer, state, user, store, fmt, lang) -> None
     from .access import Access
     from .catalogue.users import User
     from .sharing import RequestError
-    from .sharing_read import listing, overdue as late, text
+    from .sharing_read import listing, text
+    from .sharing_read import overdue as late
     cat = _open(store)
     access = _access(cat, user)
     if access.anonymous:        # the command line reads the store itself: the list, without confidential fields

@@ -70,7 +70,7 @@ class Record:
         self.iri, self.values = subject, values or {}
 
     @classmethod
-    def read(cls, cat: Catalogue, subject: str) -> "Record":
+    def read(cls, cat: Catalogue, subject: str) -> Record:
         record = cls(subject)
         for _s, p, o in cat.graph.triples_about(subject, subject):
             record.values.setdefault(p.value, []).append(o)
@@ -356,12 +356,30 @@ def _end(cat: Catalogue, change: ChangeSet, req: Record, state: str, user: str, 
     """Withdraw or expire `req`; its flow, if still there, is deleted (the history keeps it)."""
     code = req.text(DCT + "identifier")
     flow = req.text(GC + "grantedFlow")
-    if flow and cat.exists(flow):
-        cat.stage(change, flow, None, user=user, action=action, note=f"共享申请 {code} / sharing request {code}")
+    if flow and cat.exists(flow):      # a deletion ("delete", as every deletion in the history), with the reason
+        why = {"withdraw": ("撤回", "withdrawn"), "expire": ("过期", "expired")}[action]
+        cat.stage(change, flow, None, user=user, action="delete",
+                  note=f"共享申请 {code} {why[0]} / sharing request {code} {why[1]}")
     req.set(GC + "requestState", iri(state))
     req.set(GC + "endedOn", _date(on))
     cat.stage(change, req.iri, req.lines(), user=user, action=action)
 
 
-__all__ = ["Ask", "EXPIRED", "GRANTED", "PENDING", "REFUSED", "REQUEST", "Record", "RequestError", "STATE_NAMES",
-           "WITHDRAWN", "code_of", "decide", "expire", "request_iri", "submit", "withdraw"]
+__all__ = [
+    "EXPIRED",
+    "GRANTED",
+    "PENDING",
+    "REFUSED",
+    "REQUEST",
+    "STATE_NAMES",
+    "WITHDRAWN",
+    "Ask",
+    "Record",
+    "RequestError",
+    "code_of",
+    "decide",
+    "expire",
+    "request_iri",
+    "submit",
+    "withdraw",
+]

@@ -15,6 +15,7 @@ from ..query_service import QueryService
 from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
+from .requests_api import requests_router
 from .rest import rest_router
 from .search_api import search_router
 from .settings import Settings
@@ -57,4 +58,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(analytics_router())
     app.include_router(feed_router())
     app.include_router(search_router())
+    app.include_router(requests_router())
     return app
