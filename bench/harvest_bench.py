@@ -1,0 +1,135 @@
+"""Harvest between two local govcat nodes, and the full feed export (issue 6).
+
+    python bench/harvest_bench.py --sizes 10000,100000
+
+Per size: a generated catalogue (seed 5) is loaded and published into node A (GOVCAT_BASE = A's own URL,
+so dataset URIs dereference); A is served by a real `govcat serve`; `govcat harvest A/catalog` fills an
+empty store B over HTTP (every Hydra page) — datasets per second, beside CKAN's DCAT harvester at about
+1 dataset/s (target ≥ 500/s); a second harvest of the unchanged feed (incremental: nothing rewritten). Then
+the full export: every page of /catalog.nt read over HTTP, and in a fresh process every page built
+in-process (govcat.dcat.feed) with that process's peak RSS — memory should stay flat as the catalogue
+grows, since a page reads only its own records. Only entries published and open to the public are in the
+feed (about one in six of the generated ones). Results: bench/out/harvest_results.json."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+CKAN_PER_SECOND = 1.0
+TARGET_PER_SECOND = 500.0
+
+EXPORT = r"""
+import json, resource, sys, time
+from govcat.catalogue import Catalogue
+from govcat.dcat.feed import Feed, page_triples
+cat = Catalogue.open(sys.argv[1])
+feed = Feed(cat)
+started = time.perf_counter()
+home = "http://127.0.0.1/"
+first = feed.page(1)
+size = 0
+for n in range(1, first.pages + 1):
+    page = first if n == 1 else feed.page(n)
+    size += len(page_triples(feed, page, home + "catalog", home, f"{home}catalog?page={n}",
+                             lambda k: f"{home}catalog?page={k}").serialize("nt"))
+print(json.dumps({"pages": first.pages, "datasets": first.total, "bytes": size,
+                  "seconds": time.perf_counter() - started,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def env_for(port: int) -> dict:
+    from sparqlserver import clean_env
+    return clean_env() | {"GOVCAT_BASE": f"http://127.0.0.1:{port}/id/"}
+
+
+def prepare(entries: int, out: Path, port: int) -> Path:
+    folder = out / f"harvest-{entries}"
+    store = folder / "store"
+    stamp = folder / "ready"
+    if not stamp.exists() or stamp.read_text() != str(port):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        from govcat.generate import generate_catalogue
+        generate_catalogue(folder / "catalogue", entries=entries, seed=5)
+        subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store),
+                        "--publish", "--as", "bench"], check=True, capture_output=True, env=env_for(port))
+        stamp.write_text(str(port))
+    return store
+
+
+def run_size(entries: int, out: Path, port: int) -> dict:
+    import httpx
+    import sparqlserver
+    store = prepare(entries, out, port)
+    chosen = sparqlserver.free_port
+    sparqlserver.free_port = lambda: port
+    try:
+        server = sparqlserver.start_server(store, env_for(port))
+    finally:
+        sparqlserver.free_port = chosen
+    try:
+        target = out / f"harvest-{entries}" / "harvested"
+        shutil.rmtree(target, ignore_errors=True)
+        timings = []
+        for _ in range(2):     # a first harvest, then the same feed again (nothing changed)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "govcat", "harvest", server.url + "/catalog", "--source", "a",
+                                   "--store", str(target), "--format", "json"], capture_output=True, text=True,
+                                  env=sparqlserver.clean_env())
+            seconds = time.perf_counter() - started
+            assert done.returncode == 0, done.stderr
+            report = json.loads(done.stdout)
+            timings.append((seconds, report))
+        (first, r1), (second, r2) = timings
+        started = time.perf_counter()
+        url, pages, size = server.url + "/catalog.nt?page=1", 0, 0
+        with httpx.Client(timeout=600) as client:
+            while url:
+                body = client.get(url).content
+                pages += 1
+                size += len(body)
+                marker = f"<{url}> <http://www.w3.org/ns/hydra/core#next> <".encode()
+                at = body.find(marker)
+                url = body[at + len(marker):body.index(b">", at + len(marker))].decode() if at >= 0 else None
+        http_export = time.perf_counter() - started
+    finally:
+        sparqlserver.stop_server(server, store)
+    exported = json.loads(subprocess.run([sys.executable, "-c", EXPORT, str(store)], capture_output=True, text=True,
+                                         check=True, env=env_for(port)).stdout)
+    datasets = r1["new"]
+    return {"entries": entries, "datasets": datasets, "pages": len(r1["pages"]),
+            "harvest_s": first, "harvest_per_s": datasets / first, "reharvest_s": second,
+            "reharvest_unchanged": r2["unchanged"], "reharvest_written": r2["new"] + r2["changed"],
+            "http_export_s": http_export, "http_export_pages": pages, "http_export_mib": size / 2**20,
+            "export_s": exported["seconds"], "export_peak_mib": exported["peak_mib"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--port", type=int, default=18931)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = [run_size(int(n), args.out, args.port) for n in args.sizes.split(",")]
+    (args.out / "harvest_results.json").write_text(json.dumps(results, indent=2))
+    print(f"{'entries':>8} {'datasets':>8} {'pages':>5} {'harvest s':>9} {'ds/s':>7} {'CKAN ds/s':>9} {'target':>6} "
+          f"{'again s':>7} {'rewritten':>9} {'export s':>8} {'over HTTP s':>11} {'export peak MiB':>15}")
+    for r in results:
+        print(f"{r['entries']:>8} {r['datasets']:>8} {r['pages']:>5} {r['harvest_s']:>9.1f} {r['harvest_per_s']:>7.0f} "
+              f"{CKAN_PER_SECOND:>9.0f} {TARGET_PER_SECOND:>6.0f} {r['reharvest_s']:>7.1f} {r['reharvest_written']:>9} "
+              f"{r['export_s']:>8.1f} {r['http_export_s']:>11.1f} {r['export_peak_mib']:>15.0f}")
+
+
+if __name__ == "__main__":
+    os.environ.pop("GOVCAT_STORE", None)
+    main()
