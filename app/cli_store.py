@@ -300,4 +300,10 @@ def serve(store, host, port, query_timeout, row_cap) -> None:
     except ValueError as exc:
         click.echo(f"设置无效 / invalid setting: {exc}", err=True)
         sys.exit(EXIT_UNREADABLE)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    from .saved_queries import SavedQueryError
+    try:
+        app = create_app(settings)
+    except SavedQueryError as exc:     # a broken queries/*.rq header or query: named with its file and line
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_UNREADABLE)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

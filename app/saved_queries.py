@@ -44,6 +44,8 @@ TYPES = {
     "integer": ("整数", "an integer"),
     "decimal": ("数字", "a number"),
     "date": ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
+    "datetime": ("时间（ISO 8601，含时区，如 2026-01-31T08:00:00Z）", "an instant (ISO 8601 with a time zone, e.g. "
+                 "2026-01-31T08:00:00Z)"),
     "boolean": ("是/否（true、false、是、否、1、0）", "a boolean (true, false, 是, 否, 1, 0)"),
     "code": ("记录编码（信息资源代码、系统编码、流编码或统一社会信用代码）",
              "a record code (entry, system or flow code, or USCC)"),
@@ -170,6 +172,10 @@ def parse(name: str, text: str, file: str | None = None) -> SavedQuery:
             last = None
         else:
             header.fields[key], last = value, key
+    if not header.fields and not header.params and not header.internal:
+        raise SavedQueryError([HeaderProblem(file, 1, "文件开头没有查询头部（# title@zh: …，见 README“保存的查询”）",
+                                             'the file starts with no saved-query header ("# title@zh: …", '
+                                             'README, "Saved queries")')])
     wanted = ["title@zh", "title@en"] + ([] if header.internal else ["description@zh", "description@en"])
     for key in wanted:
         if key not in header.fields:
@@ -233,7 +239,8 @@ def _param(spec: str, number: int, problem: Callable[[int | None, str, str], Non
 
 _SAMPLES = {"iri": iri("urn:govcat:check"), "code": iri("urn:govcat:check"), "string": literal("x"),
             "integer": literal("1", XSD + "integer"), "decimal": literal("1.0", XSD + "decimal"),
-            "date": literal("2000-01-01", XSD + "date"), "boolean": literal("true", XSD + "boolean")}
+            "date": literal("2000-01-01", XSD + "date"), "boolean": literal("true", XSD + "boolean"),
+            "datetime": literal("2000-01-01T00:00:00Z", XSD + "dateTime")}
 
 
 def prepare(saved: SavedQuery) -> None:
@@ -308,6 +315,14 @@ def convert(param: Param, value: str, resolve: Callable[[str], str | None]) -> T
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise bad()
         return literal(day.isoformat(), XSD + "date")
+    if kind == "datetime":
+        try:
+            instant = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad() from None
+        if instant.tzinfo is None or "T" not in text:
+            raise bad()
+        return literal(text, XSD + "dateTime")
     if kind == "boolean":
         lowered = text.lower()
         if lowered not in _TRUE | _FALSE:

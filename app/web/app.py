@@ -15,6 +15,8 @@ from ..query_service import QueryService
 from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
+from .lineage_api import lineage_router
+from .queries_api import queries_router
 from .requests_api import requests_router
 from .rest import rest_router
 from .search_api import search_router
@@ -59,4 +61,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feed_router())
     app.include_router(search_router())
     app.include_router(requests_router())
+    app.include_router(queries_router())   # parses every queries/*.rq: a broken one stops the start
+    app.include_router(lineage_router())
     return app
