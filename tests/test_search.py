@@ -21,9 +21,10 @@ from helpers import make_uscc, read_csv_folder
 from sparqlserver import add_user, clean_env, start_server, stop_server
 
 from govcat.catalogue import Catalogue
+from govcat.catalogue.journal import ChangeSet
 from govcat.catalogue.loading import load_file
 from govcat.generate import generate_catalogue
-from govcat.search import SearchIndex, SearchRequest, search
+from govcat.search import IndexUnavailable, SearchIndex, SearchRequest, search
 from govcat.search.index import FOLDER, STATE
 
 CITY_HR = ("长沙市人力资源和社会保障局", make_uscc("430100", 2))
@@ -355,6 +356,12 @@ def local(built, tmp_path_factory):
     return store
 
 
+@pytest.fixture(scope="module")
+def local_cat(local):
+    """The local store opened in this process (once: the store's lock is per process and open)."""
+    return Catalogue.open(local)
+
+
 def _codes(index: SearchIndex, q: str, internal: bool = True) -> list[str]:
     return [r["code"] for r in search(index, SearchRequest(q=q, internal=internal))["results"]]
 
@@ -367,9 +374,9 @@ def test_reindex_builds_the_index_from_the_store(local, built):
     assert state["versions"] > 0 and state["format"] > 0
 
 
-def test_the_index_is_built_then_caught_up_with_writes_made_without_it(local, built):
+def test_the_index_is_built_then_caught_up_with_writes_made_without_it(local, local_cat, built):
     shutil.rmtree(local / FOLDER)
-    cat = Catalogue.open(local)
+    cat = local_cat
     index = SearchIndex.open(cat)                   # no index: built
     state = json.loads((local / FOLDER / STATE).read_text())
     assert index.num_docs() == len(built["entries"]) - 1 and _codes(index, "麒麟") == []
@@ -387,8 +394,8 @@ def test_the_index_is_built_then_caught_up_with_writes_made_without_it(local, bu
     index.close()
 
 
-def test_the_listener_follows_loads_in_process(local, built, tmp_path):
-    cat = Catalogue.open(local)
+def test_the_listener_follows_loads_in_process(local, local_cat, built, tmp_path):
+    cat = local_cat
     index = SearchIndex.open(cat)
     cat.listeners.append(index.changed)
     sheets = Sheets(read_csv_folder(built["draft"]))
@@ -397,4 +404,22 @@ def test_the_listener_follows_loads_in_process(local, built, tmp_path):
     assert load_file(cat, sheets.write(tmp_path / "renamed"), "tester", publish=True).written
     assert _codes(index, "麒麟测绘") == [] and _codes(index, "航测", internal=False) == [built["codes"][8]]
     assert index.versions == json.loads((local / FOLDER / STATE).read_text())["versions"]
+    cat.listeners.remove(index.changed)
+    index.close()
+
+
+def test_an_index_that_misses_a_write_is_refilled_or_refuses_to_answer(local_cat, built, monkeypatch):
+    index = SearchIndex.open(local_cat)
+    entry = "https://govcat.example.org/id/resource/" + built["codes"][1]
+
+    def fail(*_args, **_kw):
+        raise OSError("No space left on device")
+    monkeypatch.setattr(index, "_apply", fail)
+    index.changed(ChangeSet(clear={entry}))             # the update fails: everything is read again
+    assert not index.broken and _codes(index, "户籍", internal=False) == [built["codes"][1], built["codes"][5]]
+    monkeypatch.setattr(index, "_refill", fail)
+    index.changed(ChangeSet(clear={entry}))             # that fails too: no answer rather than a stale one
+    assert index.broken
+    with pytest.raises(IndexUnavailable):
+        search(index, SearchRequest(q="户籍"))
     index.close()

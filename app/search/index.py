@@ -14,8 +14,8 @@ Stamp. `state.json` holds the number of versions in the store's history when the
 (every record write adds exactly one version per record, and versions are never removed) and the time of
 that moment. On opening, a different count means that something wrote the store without this index
 listening (`govcat load`, `approve` … while the server was down, or a crash between the two commits): the
-records with a version made since that time (less a margin) are re-read, or, past REBUILD_ABOVE of them,
-the whole index is rebuilt. A missing or unreadable index, or one of an older FORMAT, is rebuilt.
+records with a version made since that time (less a margin) are re-read, or, past REBUILD_ABOVE of them (or
+a quarter of the documents), the whole index is rebuilt. A missing or unreadable index, or one of an older FORMAT, is rebuilt.
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ from .documents import (FACETS, Department, EntryDoc, provider_entries, read_dep
 log = logging.getLogger("govcat.search")
 
 FOLDER, STATE = "search", "state.json"
-FORMAT = 1                  # bump when the schema or the tokenization changes: old indexes are rebuilt
-REBUILD_ABOVE = 2000        # records to re-read past which rebuilding everything is faster
+FORMAT = 2                  # bump when the schema or the tokenization changes: old indexes are rebuilt
+REBUILD_ABOVE = 2000        # records to re-read past which rebuilding is faster (or a quarter of the documents)
 MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds
 _VERSION_OF = (GC + "versionOf").encode()
 
@@ -66,6 +66,23 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_bytes_field("data", stored=True)
     return builder.build()
+
+
+_FIELD, _ITEM = "\x1f", "\x1e"           # separators of the stored fields (control characters are dropped)
+_CONTROL = str.maketrans("", "", _FIELD + _ITEM)
+
+
+def pack(doc: EntryDoc) -> bytes:
+    """What a result shows, stored with the document: code, title, abstract, provider, item names."""
+    values = [doc.code, doc.title, doc.abstract, doc.facets.get("provider", "")]
+    values.append(_ITEM.join(i.translate(_CONTROL) for i in doc.items))
+    return _FIELD.join(v.translate(_CONTROL) if i < 4 else v for i, v in enumerate(values)).encode("utf-8")
+
+
+def unpack(data: bytes) -> dict:
+    code, title, abstract, provider, items = data.decode("utf-8").split(_FIELD)
+    return {"code": code, "title": title, "abstract": abstract, "provider": provider,
+            "items": items.split(_ITEM) if items else []}
 
 
 def _now() -> dt.datetime:
@@ -102,6 +119,7 @@ class SearchIndex:
     @classmethod
     def open(cls, cat: Catalogue) -> "SearchIndex":
         """The catalogue's index, built when missing or outdated, caught up when the store changed without it."""
+        text.prepare()
         self = cls(cat)
         state = self._read_state()
         if state is None or state.get("format") != FORMAT or not self._open_existing():
@@ -116,7 +134,7 @@ class SearchIndex:
                                      {"since": literal(since.isoformat().replace("+00:00", "Z"), XSD + "dateTime")})
             records = [row["record"].value for row in rows]
             log.info("检索索引追赶 %d 条记录 / search index catching up with %d records", len(records), len(records))
-            if len(records) > REBUILD_ABOVE:
+            if len(records) > self._rebuild_above():
                 self.close()
                 self.rebuild()
                 return self
@@ -194,9 +212,7 @@ class SearchIndex:
         fields: dict[str, object] = {"iri": doc.iri, "code": doc.code, "public": "1" if doc.public else "0"}
         fields.update(tokens(doc, table))
         fields.update(doc.facets)
-        fields["data"] = json.dumps({"iri": doc.iri, "code": doc.code, "title": doc.title, "abstract": doc.abstract,
-                                     "items": list(doc.items), "provider": doc.facets.get("provider")},
-                                    ensure_ascii=False).encode("utf-8")
+        fields["data"] = pack(doc)
         return tantivy.Document.from_dict(fields, self.schema)
 
     def changed(self, change: ChangeSet) -> None:
@@ -212,7 +228,7 @@ class SearchIndex:
         if not graphs and not added:
             return
         try:
-            if len(graphs) > REBUILD_ABOVE:
+            if len(graphs) > self._rebuild_above():
                 self._refill()
             else:
                 self._apply(sorted(graphs))
@@ -225,6 +241,10 @@ class SearchIndex:
                 log.exception("检索索引不可用，需重建 / the search index is unusable until rebuilt")
                 return
         self._write_state(self.versions + added, started)
+
+    def _rebuild_above(self) -> int:
+        """Past this many records to re-read, rebuilding is cheaper (re-reading runs its queries per record)."""
+        return max(REBUILD_ABOVE, self.index.searcher().num_docs // 4 if self.index is not None else 0)
 
     def _writer(self):
         if self.writer is None:

@@ -5,20 +5,20 @@ a query word found as a run of character bigrams scores GRAM_WEIGHT of that besi
 visible entry matches, ordered by code (browsing by facets)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import tantivy
 
 from .documents import FACET_BY_NAME, FACETS, allowed_values, index_values, shown
-from .index import SearchIndex
-from .text import ParsedQuery, grams, highlight, parse
+from .index import SearchIndex, unpack
+from .text import ParsedQuery, grams, highlight, matches, parse
 
 PAGE_SIZE = 20
 TITLE_BOOST = 3.0
 GRAM_WEIGHT = 0.3
 PROVIDERS_SHOWN = 30     # the provider facet lists the 30 largest (the rest summed as "other")
 ABSTRACT_WINDOW = 80
+ITEMS_SHOWN = 5          # matching data-item names shown per result
 MUST, SHOULD = tantivy.Occur.Must, tantivy.Occur.Should
 
 
@@ -110,10 +110,9 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
         found = searcher.search(q, PAGE_SIZE, count=True, offset=offset)
     results = []
     for score, address in found.hits:
-        data = json.loads(bytes(searcher.doc(address)["data"][0]))
-        provider = departments.get(data["provider"] or "")
-        items = [highlight(item, parsed.needles) for item in data["items"]
-                 if any(n.lower() in item.lower() for n in parsed.needles)]
+        data = unpack(bytes(searcher.doc(address)["data"][0]))
+        provider = departments.get(data["provider"])
+        items = [highlight(item, parsed.needles) for item in data["items"] if matches(item, parsed.needles)][:ITEMS_SHOWN]
         results.append({"code": data["code"], "title": data["title"],
                         "provider": provider.name if provider else None,
                         "provider_code": provider.uscc if provider else None,

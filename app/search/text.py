@@ -31,6 +31,11 @@ _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』
 SEPARATOR = "¦"     # between the values of one grams field: no phrase runs across two texts
 
 
+def prepare() -> None:
+    """Load jieba's dictionary now (about 1 s), not in the first search or write."""
+    jieba.initialize()
+
+
 @lru_cache(maxsize=1 << 18)      # titles, abstracts and item names repeat a lot across a catalogue
 def words(text: str) -> tuple[str, ...]:
     """The index tokens of a text (jieba search mode)."""
@@ -82,7 +87,7 @@ def parse(q: str) -> ParsedQuery:
         run = tuple(grams(text))
         if run:
             phrases.append(run)
-            needles.append(text.strip())
+            needles.extend({text.strip(), "".join(text.split())})
     rest = _QUOTED.sub(" ", q)
     found = []
     for token in jieba.cut(rest):
@@ -94,25 +99,29 @@ def parse(q: str) -> ParsedQuery:
                        tuple(sorted(set(needles), key=len, reverse=True)))
 
 
+@lru_cache(maxsize=1024)
+def _pattern(needles: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern for all needles, the longest tried first (ASCII case ignored)."""
+    return re.compile("|".join(map(re.escape, needles)), re.IGNORECASE) if needles else None
+
+
+def matches(text: str, needles: tuple[str, ...]) -> bool:
+    pattern = _pattern(needles)
+    return bool(pattern and pattern.search(text))
+
+
 def highlight(text: str | None, needles: tuple[str, ...], window: int | None = None) -> str | None:
     """`text` HTML-escaped with each occurrence of a needle in <em>…</em> (ASCII case ignored). With
     `window`, only a fragment of about that many characters around the first match (or the start)."""
     if not text:
         return text
-    lowered = text.lower()
-    spans: list[tuple[int, int]] = []
-    for needle in needles:
-        n = needle.lower()
-        start = lowered.find(n)
-        while n and start >= 0:
-            spans.append((start, start + len(n)))
-            start = lowered.find(n, start + len(n))
+    pattern = _pattern(needles)
     merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
+    for match in pattern.finditer(text) if pattern else ():
+        if merged and match.start() <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], match.end())
         else:
-            merged.append([start, end])
+            merged.append([match.start(), match.end()])
     lo, hi = 0, len(text)
     if window is not None and len(text) > window:
         first = merged[0][0] if merged else 0
