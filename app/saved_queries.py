@@ -258,8 +258,9 @@ def prepare(saved: SavedQuery) -> None:
         raise SavedQueryError([HeaderProblem(file, None, f"查询无法执行：{exc}", f"the query cannot run: {exc}")]) from None
 
 
-def load_all(folder: Path = QUERIES_DIR) -> dict[str, SavedQuery]:
+def load_all(folder: Path | None = None) -> dict[str, SavedQuery]:
     """Every queries/*.rq, parsed and prepared; raises SavedQueryError listing every problem found."""
+    folder = folder or QUERIES_DIR
     found: dict[str, SavedQuery] = {}
     problems: list[HeaderProblem] = []
     for path in sorted(Path(folder).glob("*.rq")):

@@ -24,8 +24,8 @@ _STATUS = {"refused": 400, "syntax": 400, "forbidden": 403, "not_acceptable": 40
            "failed": 500}
 
 
-def queries_router(folder: Path = QUERIES_DIR) -> APIRouter:
-    saved = analyst_queries(load_all(folder))     # raises SavedQueryError: the server does not start
+def queries_router(folder: Path | None = None) -> APIRouter:
+    saved = analyst_queries(load_all(folder or QUERIES_DIR))   # raises SavedQueryError: the server does not start
     router = APIRouter(prefix="/api", tags=["saved queries 保存的查询"])
 
     @router.get("/queries", summary="分析用的保存查询及其参数 / the saved queries analysts run, with their parameters")
