@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .namespaces import DCT, GC, PROV, RDF_TYPE, SKOS
+from .namespaces import DCT, GC, RDF_TYPE, SKOS
 from .queries import query
 from .store import Graph
 from .terms import Term, iri

@@ -44,8 +44,8 @@ TYPES = {
     "integer": ("整数", "an integer"),
     "decimal": ("数字", "a number"),
     "date": ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
-    "datetime": ("时间（ISO 8601，含时区，如 2026-01-31T08:00:00Z）", "an instant (ISO 8601 with a time zone, e.g. "
-                 "2026-01-31T08:00:00Z)"),
+    "datetime": ("时间（ISO 8601，含时区，如 2026-01-31T08:00:00Z）",
+                 "an instant (ISO 8601 with a time zone, e.g. 2026-01-31T08:00:00Z)"),
     "boolean": ("是/否（true、false、是、否、1、0）", "a boolean (true, false, 是, 否, 1, 0)"),
     "code": ("记录编码（信息资源代码、系统编码、流编码或统一社会信用代码）",
              "a record code (entry, system or flow code, or USCC)"),
