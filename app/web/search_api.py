@@ -44,8 +44,9 @@ def search_router() -> APIRouter:
         except FilterError as exc:
             return JSONResponse({"detail": {"zh": exc.zh, "en": exc.en}}, status_code=400)
         except IndexUnavailable:
-            return JSONResponse({"detail": {"zh": "检索索引需要重建，请稍后再试", "en": "the search index is being "
-                                            "rebuilt, try again later"}}, status_code=503, headers={"Retry-After": "30"})
+            return JSONResponse({"detail": {"zh": "检索索引需要重建，请稍后再试",
+                                            "en": "the search index must be rebuilt, try again later"}},
+                                status_code=503, headers={"Retry-After": "30"})
         # plain JSON values already: json.dumps is ten times faster than FastAPI's jsonable_encoder here
         return Response(json.dumps(found, ensure_ascii=False), media_type="application/json")
 
