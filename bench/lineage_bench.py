@@ -11,7 +11,8 @@ store is kept in `--out` (`lineage-N/`) and reused. Measured, one request at a t
 viewer's token:
 - `GET /api/lineage/LB-0?direction=down` (govcat.lineage: nodes, edges, departments);
 - baseline: the same flows (codes, ends, their names, the entry carried) from one property-path query at
-  /sparql; the start is a constant of the query text (its code), since /sparql takes no bound parameters;
+  /sparql — the text of the saved query `lineage_down` with the start a constant (its code), since /sparql
+  takes no bound parameters (LATERAL, an Oxigraph extension, makes the flows a lookup per system reached);
 - for information: the saved query `lineage_down` at /api/queries (the same property path, the start bound);
 - the HTTP floor: `GET /api/queries` (a token check and a small JSON answer, no store access).
 The answers are checked to name the same flows. Results go to `--out/lineage-N/results.json`."""
@@ -32,16 +33,17 @@ CHAIN = [f"LB-{n}" for n in range(6)]
 BASELINE = """PREFIX gc: <https://w3id.org/govcat/def#>
 PREFIX dct: <http://purl.org/dc/terms/>
 SELECT DISTINCT ?flowCode ?sourceCode ?sourceName ?targetCode ?targetName ?resourceCode WHERE {
-  ?start dct:identifier "LB-0" .
-  ?start (^gc:sourceSystem/gc:targetSystem)* ?source .
-  ?flow gc:sourceSystem ?source .
-  FILTER EXISTS { ?flow a gc:DataFlow }
-  ?flow gc:targetSystem ?target ; dct:identifier ?flowCode .
-  ?source dct:identifier ?sourceCode .
-  ?target dct:identifier ?targetCode .
-  OPTIONAL { ?source dct:title ?sourceName }
-  OPTIONAL { ?target dct:title ?targetName }
-  OPTIONAL { ?flow gc:resource/dct:identifier ?resourceCode }
+  { SELECT ?source WHERE { ?start dct:identifier "LB-0" . ?start (^gc:sourceSystem/gc:targetSystem)* ?source } }
+  LATERAL {
+    ?flow gc:sourceSystem ?source .
+    FILTER EXISTS { ?flow a gc:DataFlow }
+    ?flow gc:targetSystem ?target ; dct:identifier ?flowCode .
+    ?source dct:identifier ?sourceCode .
+    ?target dct:identifier ?targetCode .
+    OPTIONAL { ?source dct:title ?sourceName }
+    OPTIONAL { ?target dct:title ?targetName }
+    OPTIONAL { ?flow gc:resource/dct:identifier ?resourceCode }
+  }
 }"""
 
 ADD_CHAIN = """

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from ..lineage import DIRECTIONS, lineage, start_node
+from ..lineage import DIRECTIONS, lineage
 from .auth import CatalogueDep, InternalDep
 from .sparql import QueriesDep
 
@@ -39,9 +39,12 @@ def lineage_router() -> APIRouter:
 
         def walk():
             record = cat.resolve(code)
-            if record is None or start_node(cat.graph, record) is None:
+            if record is None:
                 return None
-            return lineage(cat.graph, record, direction, limit, max_nodes=queries.row_cap or 10 ** 9)
+            try:
+                return lineage(cat.graph, record, direction, limit, max_nodes=queries.row_cap or 10 ** 9)
+            except LookupError:      # a department, a flow: no system or entry
+                return None
 
         found = await run_in_threadpool(walk)
         if found is None:
