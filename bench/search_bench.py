@@ -21,6 +21,7 @@ import argparse
 import json
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def prepare(entries: int, out: Path) -> tuple[Path, dict]:
 def start(store: Path, port: int) -> subprocess.Popen:
     import httpx
     log = open(store.parent / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "govcat", "serve", "--store", str(store), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "govcat", "serve", "--store", str(store), "--port", str(port),
+                                "--query-timeout", "600"],      # the CONTAINS scans run long at full size
                                stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
@@ -145,13 +147,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=20, help="searches of each word")
-    parser.add_argument("--baseline-rounds", type=int, default=4, help="CONTAINS scans of each word")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--baseline-rounds", type=int, default=3, help="CONTAINS scans of each word")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
     from govcat.terms import nt_literal
 
     store, facts = prepare(args.entries, args.out)
+    if not args.port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args.port = probe.getsockname()[1]
     began = time.perf_counter()
     server = start(store, args.port)
     started = time.perf_counter() - began
