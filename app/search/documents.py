@@ -191,7 +191,8 @@ def index_values(facet: Facet, given: str, departments: dict[str, Department]) -
             return None
         return [notation]
     if facet.name == "open":
-        value = {"是": "true", "true": "true", "1": "true", "否": "false", "false": "false", "0": "false"}.get(given.lower())
+        value = {"是": "true", "true": "true", "1": "true",
+                 "否": "false", "false": "false", "0": "false"}.get(given.lower())
         return [value] if value else None
     if facet.code_list == GC + "WorkflowState":
         given = STATE_ALIASES.get(given.lower(), given)

@@ -15,7 +15,8 @@ Stamp. `state.json` holds the number of versions in the store's history when the
 that moment. On opening, a different count means that something wrote the store without this index
 listening (`govcat load`, `approve` … while the server was down, or a crash between the two commits): the
 records with a version made since that time (less a margin) are re-read, or, past REBUILD_ABOVE of them (or
-a quarter of the documents), the whole index is rebuilt. A missing or unreadable index, or one of an older FORMAT, is rebuilt.
+a quarter of the documents), the whole index is rebuilt. A missing or unreadable index, or one of an older
+FORMAT, is rebuilt.
 """
 from __future__ import annotations
 
@@ -262,7 +263,8 @@ class SearchIndex:
                 if found or record in departments:
                     before = departments.pop(record, None)
                     departments.update(found)
-                    if departments_changed or before is None or record not in found or before.city != found[record].city:
+                    moved = before is None or record not in found or before.city != found[record].city
+                    if departments_changed or moved:
                         entries.extend(provider_entries(self.graph, record))
                 else:
                     entries.append(record)

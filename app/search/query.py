@@ -60,10 +60,12 @@ def text_query(schema, parsed: ParsedQuery):
         clauses.append((MUST, tantivy.Query.boolean_query([(SHOULD, q) for q in should])))
     for run in parsed.phrases:
         if len(run) == 1 and len(run[0]) == 1:      # one character: where jieba made it a word
-            run_words = [tantivy.Query.term_query(schema, f, run[0]) for f in ("title_words", "abstract_words", "items_words")]
+            run_words = [tantivy.Query.term_query(schema, f, run[0])
+                         for f in ("title_words", "abstract_words", "items_words")]
             clauses.append((MUST, tantivy.Query.boolean_query([(SHOULD, q) for q in run_words])))
             continue
-        should = [_boost(_grams_query(schema, "title_grams", run), TITLE_BOOST), _grams_query(schema, "body_grams", run)]
+        should = [_boost(_grams_query(schema, "title_grams", run), TITLE_BOOST),
+                  _grams_query(schema, "body_grams", run)]
         clauses.append((MUST, tantivy.Query.boolean_query([(SHOULD, q) for q in should])))
     return clauses
 
@@ -112,7 +114,8 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
     for score, address in found.hits:
         data = unpack(bytes(searcher.doc(address)["data"][0]))
         provider = departments.get(data["provider"])
-        items = [highlight(item, parsed.needles) for item in data["items"] if matches(item, parsed.needles)][:ITEMS_SHOWN]
+        items = [highlight(item, parsed.needles) for item in data["items"]
+                 if matches(item, parsed.needles)][:ITEMS_SHOWN]
         results.append({"code": data["code"], "title": data["title"],
                         "provider": provider.name if provider else None,
                         "provider_code": provider.uscc if provider else None,
