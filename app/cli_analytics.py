@@ -68,13 +68,16 @@ def zombies(store, as_of, thresholds, fmt, out, lang) -> None:
 @store_option
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="报告的最低得分 / lowest score reported")
+@click.option("--per-system", type=click.IntRange(min=1), default=5, show_default=True,
+              help="每个系统最多保留的最强候选数 / keep a pair if among the N strongest of one of its systems")
+@click.option("--cross-region", is_flag=True, help="也报告不同地区的同类系统 / also report pairs in unrelated regions")
 @output_options
-def duplicates(store, min_score, fmt, out, lang) -> None:
+def duplicates(store, min_score, per_system, cross_region, fmt, out, lang) -> None:
     from .analytics import duplicates as d
     from .analytics.output import duplicates_text, duplicates_xlsx
     _needs_out(fmt, out)
     cat = _open(store)
-    settings = d.Settings(min_score=min_score)
+    settings = d.Settings(min_score=min_score, per_system=per_system, cross_region=cross_region)
     pairs = d.detect(d.read_systems(cat, settings), settings)
     d.write(cat, pairs, settings)
     _emit(fmt, out, lang, lambda: [p.as_json(lang) for p in pairs], lambda lang: duplicates_text(pairs, lang),

@@ -14,7 +14,9 @@ replaceable", below the default Z2 threshold of 0.6), and add to the similarity 
 
 A pair's kind: 同部门 (same department), 同地区 (other department, same region), 跨层级 (one region contains
 the other: province ⊃ city ⊃ county), 跨地区 (unrelated regions). Only the first three can make Z2: a system in
-another city cannot replace one here."""
+another city cannot replace one here — nor are 跨地区 pairs reported unless asked for (`cross_region`): every
+city's 不动产登记系统 is like every other's, and listing them all would bury the real candidates. A pair is kept
+if it is among the `per_system` (5) strongest of one of its two systems, for the same reason."""
 from __future__ import annotations
 
 import hashlib
@@ -35,6 +37,7 @@ from ..terms import nt_iri, nt_literal
 
 DUPLICATES_GRAPH = GRAPHS + "duplicates"
 KINDS = {"same-department": "同部门", "same-region": "同地区", "cross-level": "跨层级", "cross-region": "跨地区"}
+KIND_ORDER = tuple(KINDS)
 REPLACEABLE = ("same-department", "same-region", "cross-level")
 
 # words that name the kind of software, not what it does
@@ -50,6 +53,8 @@ class Settings:
     max_df: float = 0.02       # words in more than this share of systems (and at least 20) do not make candidates
     name_weight: int = 2       # a word of the name counts this many times
     item_weight: float = 0.55  # how much shared data items alone can weigh
+    per_system: int = 5        # a pair is kept if it is among the strongest `per_system` of one of its systems
+    cross_region: bool = False  # also report pairs in unrelated regions (another city's system of the same kind)
 
 
 @dataclass
@@ -147,16 +152,49 @@ def _tfidf(bags: list[Counter]) -> tuple[sparse.csr_matrix, list[str], np.ndarra
     return matrix.tocsr(), sorted(vocab, key=vocab.get), df
 
 
-def _candidates(matrix: sparse.csr_matrix, df: np.ndarray, settings: Settings, floor: float) -> set[tuple[int, int]]:
-    """Pairs (i < j) whose similarity over the rare words alone reaches `floor`."""
+def _candidates(matrix: sparse.csr_matrix, df: np.ndarray, settings: Settings, floor: float) -> np.ndarray:
+    """Pairs (i < j), encoded i·n + j, whose similarity over the rare words alone reaches `floor`."""
     n = matrix.shape[0]
     if n < 2 or matrix.shape[1] == 0:
-        return set()
+        return np.zeros(0, dtype=np.int64)
     rare = np.flatnonzero(df <= max(20, settings.max_df * n))
     part = matrix[:, rare]
     product = sparse.triu(part @ part.T, k=1).tocoo()
     keep = product.data >= floor
-    return set(zip(product.row[keep].tolist(), product.col[keep].tolist()))
+    return product.row[keep].astype(np.int64) * n + product.col[keep]
+
+
+def _region_numbers(systems: list[System]) -> np.ndarray:
+    return np.array([int(s.region) if s.region.isdigit() else -1 for s in systems], dtype=np.int64)
+
+
+def _kinds(systems: list[System], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The kind of each pair as an index into KIND_ORDER (vectorised `kind`)."""
+    dept_ids = {d: k for k, d in enumerate(sorted({s.department or "" for s in systems}))}
+    dept = np.array([dept_ids[s.department or ""] for s in systems], dtype=np.int64)
+    region = _region_numbers(systems)
+    a, b = region[first], region[second]
+
+    def contains(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+        province, city = outer % 10000 == 0, (outer % 100 == 0) & (outer % 10000 != 0)
+        return (outer != inner) & (outer >= 0) & (inner >= 0) & (
+            (province & (inner // 10000 == outer // 10000)) | (city & (inner // 100 == outer // 100)))
+
+    same_dept = (dept[first] == dept[second]) & np.array([bool(systems[i].department) for i in first.tolist()], dtype=bool)
+    same_region = (a == b) & (a >= 0)
+    return np.select([same_dept, same_region, contains(a, b) | contains(b, a)], [0, 1, 2], default=3)
+
+
+def _top(first: np.ndarray, second: np.ndarray, scores: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Mask of the pairs that are among the k strongest of either of their systems."""
+    keep = np.zeros(len(scores), dtype=bool)
+    for side in (first, second):
+        order = np.lexsort((-scores, side))
+        ranked = side[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(ranked)) + 1]
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        keep[order[rank < k]] = True
+    return keep
 
 
 def _contains(outer: str, inner: str) -> bool:
@@ -167,14 +205,6 @@ def _contains(outer: str, inner: str) -> bool:
     return inner.startswith(prefix)
 
 
-def kind(a: System, b: System) -> str:
-    if a.department and a.department == b.department:
-        return "same-department"
-    if a.region and a.region == b.region:
-        return "same-region"
-    if _contains(a.region, b.region) or _contains(b.region, a.region):
-        return "cross-level"
-    return "cross-region"
 
 
 def detect(systems: list[System], settings: Settings = Settings()) -> list[Candidate]:
@@ -183,21 +213,28 @@ def detect(systems: list[System], settings: Settings = Settings()) -> list[Candi
     items, item_vocab, items_df = _tfidf([Counter(s.items) for s in systems])
     # 1-(1-t)(1-w·m) ≥ min needs t ≥ f or w·m ≥ f, with f = 1-sqrt(1-min)
     floor = 1 - math.sqrt(1 - settings.min_score)
-    pairs = _candidates(text, text_df, settings, floor)
+    keys = _candidates(text, text_df, settings, floor)
     if settings.item_weight > 0:
-        pairs |= _candidates(items, items_df, settings, floor / settings.item_weight)
-    if not pairs:
+        keys = np.union1d(keys, _candidates(items, items_df, settings, floor / settings.item_weight))
+    else:
+        keys = np.unique(keys)
+    if not len(keys):
         return []
-    first, second = (np.fromiter(side, dtype=np.int64, count=len(pairs)) for side in zip(*sorted(pairs)))
+    n = len(systems)
+    first, second = keys // n, keys % n
     t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
     m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
     scores = 1 - (1 - t) * (1 - settings.item_weight * m)
+    kinds = _kinds(systems, first, second)
+    keep = (scores >= settings.min_score) & (settings.cross_region | (kinds != KIND_ORDER.index("cross-region")))
+    first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
+    keep = _top(first, second, scores, n, settings.per_system)
     word_df = dict(zip(vocab, text_df.tolist()))
     item_df = dict(zip(item_vocab, items_df.tolist()))
     found = []
-    for k in np.flatnonzero(scores >= settings.min_score).tolist():
+    for k in np.flatnonzero(keep).tolist():
         a, b = systems[first[k]], systems[second[k]]
-        found.append(Candidate(a, b, float(scores[k]), float(t[k]), float(m[k]), kind(a, b),
+        found.append(Candidate(a, b, float(scores[k]), float(t[k]), float(m[k]), KIND_ORDER[kinds[k]],
                                _rarest(set(a.words) & set(b.words), word_df), _rarest(a.items & b.items, item_df)))
     return sorted(found, key=lambda c: (-c.score, c.first.code, c.second.code))
 
