@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -225,7 +226,7 @@ def test_entries_breaking_rules_finds_what_the_engine_finds(tmp_path):
 
 
 def _branches(text: str) -> set[str]:
-    return {line.split("(gcs:")[1].split(" AS")[0] for line in text.splitlines() if "SELECT ?entry ?value (gcs:" in line}
+    return set(re.findall(r"\(gcs:([\w-]+) AS \?shape\)", text))
 
 
 def plant_warnings(sheets: Sheets) -> list[tuple[str, str]]:
