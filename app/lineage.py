@@ -153,12 +153,6 @@ class _Walk:
         return [(Edge(s, node.id, "flow", carried, code), s) for s in sources]
 
 
-def start_node(graph: Graph, subject: str) -> Node | None:
-    """The node a walk can start from: a system or an entry (None for anything else)."""
-    node = _Walk(graph, 0).node(subject)
-    return node if node is not None and node.type in ("system", "entry") else None
-
-
 def lineage(graph: Graph, start: str, direction: str = "both", depth: int | None = None,
             max_nodes: int = 10000) -> Lineage:
     """The lineage of the system or entry `start` (an IRI). Raises ValueError for a bad direction or depth,
@@ -212,4 +206,4 @@ def _add(edges: dict[tuple, Edge], edge: Edge) -> None:
     edges.setdefault((edge.source, edge.target, edge.type, edge.resource, edge.flow), edge)
 
 
-__all__ = ["DIRECTIONS", "Edge", "Lineage", "Node", "lineage", "start_node"]
+__all__ = ["DIRECTIONS", "Edge", "Lineage", "Node", "lineage"]
