@@ -21,6 +21,7 @@ No HTTP here: `govcat.web.sparql` maps outcomes to responses.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -67,10 +68,18 @@ def view_for(access) -> str:
 @dataclass(eq=False)
 class _Snapshot:
     paths: dict[str, Path]          # view -> checkpoint folder
-    folders: frozenset[str]         # its folders directly under the checkpoints root
+    names: dict[str, str]           # view -> its folder directly under the checkpoints root
     ready: threading.Event = field(default_factory=threading.Event)   # the internal checkpoint is prepared
     skipped: bool = False           # superseded before it was prepared: take a newer one
     failed: bool = False
+    texts: dict[str, str] = field(default_factory=dict)   # view -> str(path), as sent to the workers
+
+    def __post_init__(self):
+        self.texts = {view: str(path) for view, path in self.paths.items()}
+
+    @property
+    def folders(self) -> frozenset[str]:
+        return frozenset(self.names.values())
 
 
 @dataclass(eq=False)
@@ -172,6 +181,42 @@ class QueryService:
     def run(self, request: QueryRequest) -> QueryOutcome:
         """Check, run and serialize one query on the view it names; never longer than about twice the
         timeout (waiting for a checkpoint and a free worker, then running)."""
+        prepared = self._query_message(request, wait=True)
+        if isinstance(prepared, QueryOutcome):
+            return prepared
+        return _outcome(self._call(*prepared))
+
+    async def run_async(self, request: QueryRequest) -> QueryOutcome:
+        """`run` for an event loop. When a worker is idle and the checkpoint ready (the usual case) no
+        thread is involved: the answer is awaited on the worker's pipe. Otherwise `run` in a thread."""
+        prepared = self._query_message(request, wait=False)
+        if isinstance(prepared, QueryOutcome):
+            return prepared
+        if prepared is None:
+            return await asyncio.to_thread(self.run, request)
+        message, _deadline, views = prepared
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            return await asyncio.to_thread(self.run, request)
+        before = self._send(worker, message, views)
+        if before is None:
+            return _outcome(("error", _died()))
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: readable.done() or readable.set_result(True))
+        try:
+            await asyncio.wait_for(readable, self.timeout)
+        except asyncio.TimeoutError:
+            return _outcome(("error", self._stop(worker)))
+        finally:
+            loop.remove_reader(fd)
+        return _outcome(self._receive(worker, views, before))
+
+    def _query_message(self, request: QueryRequest, wait: bool):
+        """(message, deadline, views) for a worker; a QueryOutcome when refused; None when `wait` is False
+        and the internal checkpoint is not ready yet."""
         try:
             check_query(request.query, self.allowed_service_hosts)
         except QueryRefused as exc:
@@ -179,7 +224,13 @@ class QueryService:
         if request.view not in VIEWS:
             raise ValueError(f"unknown view {request.view!r}")
         deadline = time.monotonic() + self.timeout
-        snapshot = self._ready_snapshot(request.view, deadline)
+        if not wait:
+            with self._lock:
+                snapshot = self._current
+            if request.view == INTERNAL and not (snapshot.ready.is_set() and not snapshot.skipped):
+                return None
+        else:
+            snapshot = self._ready_snapshot(request.view, deadline)
         if snapshot is None:
             return QueryOutcome(error=_busy(self.timeout))
         if snapshot.failed:
@@ -189,10 +240,8 @@ class QueryService:
                 "named_graphs": request.named_graphs, "base_iri": request.base_iri,
                 "bindings": dict(request.bindings),
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
-        path = snapshot.paths[request.view]
-        status, value = self._call(("query", request.view, str(path), task), deadline,
-                                   {request.view: path.relative_to(self.root).parts[0]})
-        return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
+        view = request.view
+        return ("query", view, snapshot.texts[view], task), deadline, {view: snapshot.names[view]}
 
     def update_effect(self, text: str, base_iri: str | None, protected: Iterable[str]) -> UpdateEffect | QueryError:
         """Run a SPARQL Update on a scratch copy of the live store, in a worker (killed past the timeout),
@@ -218,22 +267,36 @@ class QueryService:
             worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             return "error", _busy(self.timeout)
+        before = self._send(worker, message, views)
+        if before is None:
+            return "error", _died()
+        try:
+            answered = worker.conn.poll(self.timeout)
+        except (OSError, EOFError):
+            answered = True    # recv reports it
+        if not answered:
+            return "error", self._stop(worker)
+        return self._receive(worker, views, before)
+
+    def _send(self, worker: _Worker, message: tuple, views: dict[str, str]) -> set[str] | None:
+        """Send to a worker taken from the idle queue; the folders it held before (None: it died)."""
         before = set(worker.views.values())
         try:
             worker.holding = worker.holding | set(views.values())
             worker.conn.send(message)
-            if not worker.conn.poll(self.timeout):
-                self._retire(worker)   # kills the process: the query stops and its CPU is released
-                self._replace_later()
-                log.warning("query stopped after %g s (worker %s killed)", self.timeout, worker.process.pid)
-                return "error", QueryError(
-                    "timeout", f"查询超过 {self.timeout:g} 秒的时限，已被终止；请缩小查询范围（如加 LIMIT）",
-                    f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)")
+        except (OSError, EOFError):
+            self._retire(worker)
+            self._replace_later()
+            return None
+        return before
+
+    def _receive(self, worker: _Worker, views: dict[str, str], before: set[str]) -> tuple[str, object]:
+        try:
             answer = worker.conn.recv()
         except (OSError, EOFError):
             self._retire(worker)
             self._replace_later()
-            return "error", QueryError("failed", "查询进程意外退出", "the query worker died")
+            return "error", _died()
         worker.views.update(views)
         worker.holding = set(worker.views.values())
         self._idle.put(worker)
@@ -244,6 +307,13 @@ class QueryService:
         if worker.views != self._folders(current) and current.ready.is_set():
             self._wake.set()           # it was busy when the others moved on: the preparer switches it
         return answer
+
+    def _stop(self, worker: _Worker) -> QueryError:
+        self._retire(worker)   # kills the process: the query stops and its CPU is released
+        self._replace_later()
+        log.warning("query stopped after %g s (worker %s killed)", self.timeout, worker.process.pid)
+        return QueryError("timeout", f"查询超过 {self.timeout:g} 秒的时限，已被终止；请缩小查询范围（如加 LIMIT）",
+                          f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)")
 
     def _ready_snapshot(self, view: str, deadline: float) -> _Snapshot | None:
         while True:
@@ -275,7 +345,7 @@ class QueryService:
             _backup(self.public.backup, self.root / public)
             self._public_folder = public
         return _Snapshot({ADMIN: folder / ADMIN, INTERNAL: folder / INTERNAL, PUBLIC: self.root / public},
-                         frozenset({folder.name, public}))
+                         {ADMIN: folder.name, INTERNAL: folder.name, PUBLIC: public})
 
     def _prepare(self, snapshot: _Snapshot) -> None:
         """Remove the graphs the internal view hides from its copy (the one time it is opened writable)."""
@@ -323,7 +393,7 @@ class QueryService:
             self._idle.put(worker)
 
     def _folders(self, snapshot: _Snapshot) -> dict[str, str]:
-        return {view: path.relative_to(self.root).parts[0] for view, path in snapshot.paths.items()}
+        return dict(snapshot.names)
 
     def _switch(self, worker: _Worker, snapshot: _Snapshot) -> bool:
         views = self._folders(snapshot)
@@ -361,12 +431,12 @@ class QueryService:
         ours, theirs = Pipe()
         with self._lock:
             snapshot = self._current
-            views = {view: snapshot.paths[view] for view in (PUBLIC, ADMIN)}
+            views = (PUBLIC, ADMIN)
             process = subprocess.Popen(
                 [sys.executable, "-c", "from govcat.query_worker import worker_main; worker_main()",
-                 str(theirs.fileno()), json.dumps({v: str(p) for v, p in views.items()}), str(os.getpid())],
+                 str(theirs.fileno()), json.dumps({v: snapshot.texts[v] for v in views}), str(os.getpid())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-            names = {view: path.relative_to(self.root).parts[0] for view, path in views.items()}
+            names = {view: snapshot.names[view] for view in views}
             worker = _Worker(process, ours, set(names.values()), names)
             self._live.add(worker)
         theirs.close()
@@ -434,6 +504,15 @@ def _graphs_of(change) -> set[str]:
         if match:
             found.add(match.group(1))
     return found
+
+
+def _outcome(answer: tuple[str, object]) -> QueryOutcome:
+    status, value = answer
+    return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
+
+
+def _died() -> QueryError:
+    return QueryError("failed", "查询进程意外退出", "the query worker died")
 
 
 def _busy(timeout: float) -> QueryError:

@@ -36,7 +36,7 @@ _STATUS = {"refused": 400, "syntax": 400, "forbidden": 403, "not_acceptable": 40
            "failed": 500}
 
 
-def get_queries(request: Request) -> QueryService:
+async def get_queries(request: Request) -> QueryService:   # async: FastAPI runs sync dependencies in a thread
     return request.app.state.queries
 
 
@@ -64,11 +64,11 @@ def _request(request: Request, text: str, params: dict[str, list[str]], access: 
     return QueryRequest(query=text, accept=request.headers.get("accept"),
                         default_graphs=tuple(default) if default else None,
                         named_graphs=tuple(named) if named else None,
-                        base_iri=str(request.url_for("sparql_get")), view=view_for(access))
+                        base_iri=_endpoint(request), view=view_for(access))
 
 
 async def _answer(queries: QueryService, query: QueryRequest) -> Response:
-    outcome = await run_in_threadpool(queries.run, query)
+    outcome = await queries.run_async(query)
     if outcome.error is not None:
         headers = {"Retry-After": "1"} if outcome.error.kind == "busy" else None
         return _text(_STATUS[outcome.error.kind], outcome.error, headers)
@@ -185,7 +185,7 @@ def _update(request: Request, cat: Catalogue, queries: QueryService, access: Acc
     lock from the copy to the commit (so that the effect is computed on what it replaces)."""
     try:
         with cat.write_lock:
-            effect = queries.update_effect(text, str(request.url_for("sparql_get")), PROTECTED)
+            effect = queries.update_effect(text, _endpoint(request), PROTECTED)
             if isinstance(effect, QueryError):
                 return _text(_STATUS[effect.kind], effect)
             outcome = write_effect(cat, effect, access.user.iri, text)
@@ -197,6 +197,11 @@ def _update(request: Request, cat: Catalogue, queries: QueryService, access: Acc
     return Response(json.dumps(outcome.as_json(), ensure_ascii=False), media_type="application/json")
 
 
+def _endpoint(request: Request) -> str:
+    """The endpoint's URL (the base IRI of queries and updates); cheaper than url_for, which walks every route."""
+    return str(request.url.replace(query="", fragment=""))
+
+
 def _charset(options: str) -> str | None:
     for option in options.split(";"):
         name, _, value = option.partition("=")
@@ -206,10 +211,10 @@ def _charset(options: str) -> str | None:
 
 
 def _description(request: Request, queries: QueryService) -> Response:
-    found = service_description(str(request.url_for("sparql_get")), request.headers.get("accept"),
+    found = service_description(_endpoint(request), request.headers.get("accept"),
                                 federated=bool(queries.allowed_service_hosts))
     if found is None:
-        found = service_description(str(request.url_for("sparql_get")), None,
+        found = service_description(_endpoint(request), None,
                                     federated=bool(queries.allowed_service_hosts))
     media_type, body = found
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
