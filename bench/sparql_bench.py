@@ -243,6 +243,8 @@ def main() -> None:
 
 
 def report(results: dict, args) -> None:
+    if not results:
+        return
     ratios = [r["govcat"]["median_ms"] / r["oxigraph"]["median_ms"] for r in results.values()]
     ratios95 = [r["govcat"]["p95_ms"] / r["oxigraph"]["p95_ms"] for r in results.values()]
     geo = statistics.geometric_mean(ratios) if ratios else float("nan")
