@@ -108,6 +108,7 @@ class QueryService:
         self._current: _Snapshot | None = None
         self._public_folder: str | None = None
         self._pending: set[str] = set()   # folders being made or prepared, not to be collected
+        self._reserved: dict[str, int] = {}   # folders chosen for queries not yet sent to a worker
         self._wake = threading.Event()
         self._preparing: _Snapshot | None = None
         self._closed = False
@@ -184,7 +185,11 @@ class QueryService:
         prepared = self._query_message(request, wait=True)
         if isinstance(prepared, QueryOutcome):
             return prepared
-        return _outcome(self._call(*prepared))
+        message, deadline, views = prepared
+        try:
+            return _outcome(self._call(message, deadline, views))
+        finally:
+            self._release(views)
 
     async def run_async(self, request: QueryRequest) -> QueryOutcome:
         """`run` for an event loop. When a worker is idle and the checkpoint ready (the usual case) no
@@ -196,52 +201,76 @@ class QueryService:
             return await asyncio.to_thread(self.run, request)
         message, _deadline, views = prepared
         try:
-            worker = self._idle.get_nowait()
-        except queue.Empty:
-            return await asyncio.to_thread(self.run, request)
-        before = self._send(worker, message, views)
-        if before is None:
-            return _outcome(("error", _died()))
-        loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        fd = worker.conn.fileno()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(True))
-        try:
-            await asyncio.wait_for(readable, self.timeout)
-        except asyncio.TimeoutError:
-            return _outcome(("error", self._stop(worker)))
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return await asyncio.to_thread(self.run, request)
+            before = self._send(worker, message, views)
+            if before is None:
+                return _outcome(("error", _died()))
+            loop = asyncio.get_running_loop()
+            readable = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda: readable.done() or readable.set_result(True))
+            try:
+                await asyncio.wait_for(readable, self.timeout)
+            except asyncio.TimeoutError:
+                return _outcome(("error", self._stop(worker)))
+            finally:
+                loop.remove_reader(fd)
+            return _outcome(self._receive(worker, views, before))
         finally:
-            loop.remove_reader(fd)
-        return _outcome(self._receive(worker, views, before))
+            self._release(views)
 
     def _query_message(self, request: QueryRequest, wait: bool):
-        """(message, deadline, views) for a worker; a QueryOutcome when refused; None when `wait` is False
-        and the internal checkpoint is not ready yet."""
+        """(message, deadline, views) for a worker, its checkpoint reserved until `_release(views)`; a
+        QueryOutcome when refused; None when `wait` is False and the internal checkpoint is not ready yet."""
         try:
             check_query(request.query, self.allowed_service_hosts)
         except QueryRefused as exc:
             return QueryOutcome(error=QueryError("refused", exc.zh, exc.en))
         if request.view not in VIEWS:
             raise ValueError(f"unknown view {request.view!r}")
+        view = request.view
         deadline = time.monotonic() + self.timeout
-        if not wait:
-            with self._lock:
-                snapshot = self._current
-            if request.view == INTERNAL and not (snapshot.ready.is_set() and not snapshot.skipped):
-                return None
-        else:
-            snapshot = self._ready_snapshot(request.view, deadline)
+        snapshot = self._reserve(view, deadline if wait else None)
         if snapshot is None:
-            return QueryOutcome(error=_busy(self.timeout))
+            return None if not wait else QueryOutcome(error=_busy(self.timeout))
+        views = {view: snapshot.names[view]}
         if snapshot.failed:
+            self._release(views)
             return QueryOutcome(error=QueryError("failed", "内部检查点未能准备好（见服务器日志）",
                                                  "the internal checkpoint could not be prepared (see the log)"))
         task = {"query": request.query, "accept": request.accept, "default_graphs": request.default_graphs,
                 "named_graphs": request.named_graphs, "base_iri": request.base_iri,
                 "bindings": dict(request.bindings),
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
-        view = request.view
-        return ("query", view, snapshot.texts[view], task), deadline, {view: snapshot.names[view]}
+        return ("query", view, snapshot.texts[view], task), deadline, views
+
+    def _reserve(self, view: str, deadline: float | None) -> _Snapshot | None:
+        """The current snapshot, with its checkpoint for `view` kept from collection until released (a
+        worker holds it only once the query is sent). For the internal view, wait until it is prepared
+        (not past `deadline`; None: do not wait)."""
+        while True:
+            with self._lock:
+                snapshot = self._current
+                if view != INTERNAL or (snapshot.ready.is_set() and not snapshot.skipped):
+                    name = snapshot.names[view]
+                    self._reserved[name] = self._reserved.get(name, 0) + 1
+                    return snapshot
+            if deadline is None:
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            snapshot.ready.wait(remaining)
+
+    def _release(self, views: dict[str, str]) -> None:
+        with self._lock:
+            for name in views.values():
+                self._reserved[name] -= 1
+                if not self._reserved[name]:
+                    del self._reserved[name]
 
     def update_effect(self, text: str, base_iri: str | None, protected: Iterable[str]) -> UpdateEffect | QueryError:
         """Run a SPARQL Update on a scratch copy of the live store, in a worker (killed past the timeout),
@@ -314,17 +343,6 @@ class QueryService:
         log.warning("query stopped after %g s (worker %s killed)", self.timeout, worker.process.pid)
         return QueryError("timeout", f"查询超过 {self.timeout:g} 秒的时限，已被终止；请缩小查询范围（如加 LIMIT）",
                           f"the query ran past the {self.timeout:g} s limit and was stopped; narrow it (e.g. LIMIT)")
-
-    def _ready_snapshot(self, view: str, deadline: float) -> _Snapshot | None:
-        while True:
-            with self._lock:
-                snapshot = self._current
-            if view != INTERNAL:
-                return snapshot
-            if not snapshot.ready.wait(max(0.0, deadline - time.monotonic())):
-                return None
-            if not snapshot.skipped:
-                return snapshot
 
     # -- checkpoints --------------------------------------------------------------------------------
     def _snapshot(self, public_changed: bool) -> _Snapshot:
@@ -417,7 +435,7 @@ class QueryService:
         """Delete the checkpoints that are neither current, nor being made, nor held by a worker. The
         folder is listed under the lock: a checkpoint made later is never taken for an unused one."""
         with self._lock:
-            keep = set(self._pending) | (self._current.folders if self._current else set())
+            keep = set(self._pending) | set(self._reserved) | (self._current.folders if self._current else set())
             keep |= {name for w in self._live for name in w.holding}
             unused = [p for p in self.root.iterdir() if p.name.removesuffix(".tmp") not in keep] \
                 if self.root.exists() else []

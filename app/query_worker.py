@@ -32,7 +32,10 @@ def worker_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     stores = _Stores()
-    stores.open(views)
+    try:
+        stores.open(views)
+    except OSError:         # superseded while starting: the first query opens what it needs
+        pass
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -43,10 +46,17 @@ def worker_main() -> None:
         if kind == "stop":
             return
         if kind == "open":
-            stores.open(message[1])
+            try:
+                stores.open(message[1])
+            except OSError:     # the next query opens what it needs, or says why it cannot
+                pass
             conn.send(("ready", os.getpid()))
         elif kind == "query":
-            _view, graph = message[1], stores.get(message[1], message[2])
+            try:
+                graph = stores.get(message[1], message[2])
+            except OSError as exc:
+                conn.send(("error", QueryError("failed", f"无法打开检查点：{exc}", f"cannot open the checkpoint: {exc}")))
+                continue
             conn.send(_execute(graph, message[3]))
         elif kind == "update":
             conn.send(_update(Path(message[1]), message[2]))
@@ -60,8 +70,9 @@ class _Stores:
         self.graphs: dict[str, Graph] = {}
 
     def get(self, view: str, path: str) -> Graph:
-        if self.paths.get(view) != path:
+        if self.paths.get(view) != path or view not in self.graphs:
             self.graphs.pop(view, None)          # closes the older checkpoint first
+            self.paths.pop(view, None)
             self.graphs[view], self.paths[view] = Graph.read_only(Path(path)), path
         return self.graphs[view]
 
