@@ -42,7 +42,7 @@ _MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds: catch up a l
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 class PublicView:

@@ -37,32 +37,28 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
-from .catalogue.repository import USERS_GRAPH
 from .public_view import PublicView
-from .query_types import (ADMIN, INTERNAL, PUBLIC, VIEWS, QueryError, QueryOutcome, QueryRequest,  # noqa: F401
-                          UpdateEffect)
+from .query_types import (  # noqa: F401
+    ADMIN,
+    INTERNAL,
+    INTERNAL_HIDDEN,
+    PUBLIC,
+    VIEWS,
+    QueryError,
+    QueryOutcome,
+    QueryRequest,
+    UpdateEffect,
+    view_for,
+)
+from .service_description import service_description  # noqa: F401 (the endpoint's, served with it)
 from .sparql import QueryRefused, check_query, declares_dataset
-from .store import Graph, negotiate, offered_formats, serialize_triples
-from .terms import Term, iri, literal
+from .store import Graph
 
 log = logging.getLogger("govcat.query")
 
 CHECKPOINTS = "sparql-checkpoints"   # folder in the store folder (hard links need the same file system)
-INTERNAL_HIDDEN = frozenset({USERS_GRAPH})   # what the internal view leaves out (Access.hidden_graphs)
 _START_TIMEOUT = 60.0
 _GRAPH_OF_LINE = re.compile(r"<([^<>]*)>\s*\.\s*$")
-
-
-def view_for(access) -> str:
-    """The view a caller (a govcat.access.Access) may query."""
-    if access.anonymous:
-        return PUBLIC
-    hidden = access.hidden_graphs()
-    if not hidden:
-        return ADMIN
-    if hidden <= INTERNAL_HIDDEN:
-        return INTERNAL
-    raise ValueError(f"no view hides exactly {sorted(hidden)}")
 
 
 @dataclass(eq=False)
@@ -214,7 +210,7 @@ class QueryService:
             loop.add_reader(fd, lambda: readable.done() or readable.set_result(True))
             try:
                 await asyncio.wait_for(readable, self.timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return _outcome(("error", self._stop(worker)))
             finally:
                 loop.remove_reader(fd)
@@ -283,7 +279,7 @@ class QueryService:
         try:
             _backup(self.graph.backup, scratch)
             task = {"update": text, "base_iri": base_iri, "protected": sorted(protected)}
-            status, value = self._call(("update", str(scratch), task), time.monotonic() + self.timeout, {})
+            _status, value = self._call(("update", str(scratch), task), time.monotonic() + self.timeout, {})
             return value
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -536,31 +532,3 @@ def _died() -> QueryError:
 def _busy(timeout: float) -> QueryError:
     return QueryError("busy", f"所有查询进程都在忙，{timeout:g} 秒内没有空闲，请稍后再试",
                       f"every query worker stayed busy for {timeout:g} s; try again later")
-
-
-# -- service description ---------------------------------------------------------------------------------
-SD = "http://www.w3.org/ns/sparql-service-description#"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-
-def service_description(endpoint: str, accept: str | None, federated: bool = False) -> tuple[str, bytes] | None:
-    """The SPARQL 1.1 Service Description of the endpoint (media type, body), in the RDF format the Accept
-    header asks for (Turtle by default); None when it asks for none offered."""
-    media_type = negotiate(accept, "graph")
-    if media_type is None:
-        return None
-    service = iri(endpoint)
-    triples: list[tuple[Term, Term, Term]] = [
-        (service, iri(_RDF_TYPE), iri(SD + "Service")),
-        (service, iri(SD + "endpoint"), service),
-        (service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Query")),
-        (service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Update")),
-        (service, iri(SD + "feature"), iri(SD + "UnionDefaultGraph")),
-        (service, iri("http://purl.org/dc/terms/title"), literal("govcat 政务信息资源目录 SPARQL 端点", language="zh")),
-        (service, iri("http://purl.org/dc/terms/title"), literal("govcat catalogue SPARQL endpoint", language="en")),
-    ]
-    if federated:
-        triples.append((service, iri(SD + "feature"), iri(SD + "BasicFederatedQuery")))
-    formats = {f for kind in ("solutions", "boolean", "graph") for _media, f in offered_formats(kind)}
-    triples += [(service, iri(SD + "resultFormat"), iri(f)) for f in sorted(formats)]
-    return media_type, serialize_triples(triples, media_type, prefixes={"sd": SD})

@@ -3,11 +3,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalogue.repository import USERS_GRAPH
 from .store import SerializedResults
 from .terms import Term
 
 PUBLIC, INTERNAL, ADMIN = "public", "internal", "admin"
 VIEWS = (PUBLIC, INTERNAL, ADMIN)
+INTERNAL_HIDDEN = frozenset({USERS_GRAPH})   # what the internal view leaves out (Access.hidden_graphs)
+
+
+def view_for(access) -> str:
+    """The view a caller (a govcat.access.Access) may query."""
+    if access.anonymous:
+        return PUBLIC
+    hidden = access.hidden_graphs()
+    if not hidden:
+        return ADMIN
+    if hidden <= INTERNAL_HIDDEN:
+        return INTERNAL
+    raise ValueError(f"no view hides exactly {sorted(hidden)}")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from fastapi.responses import Response
 
 from ..access import Access
 from ..catalogue import Catalogue
-from ..query_service import QueryError, QueryRequest, QueryService, service_description, view_for
+from ..query_service import QueryService
+from ..query_types import QueryError, QueryRequest, view_for
+from ..service_description import service_description
 from ..sparql_update import UpdateRefused, write_effect
 from ..validation.report import as_json
 from .auth import AccessDep, CatalogueDep
