@@ -42,6 +42,7 @@ from .query_types import (  # noqa: F401
     ADMIN,
     INTERNAL,
     INTERNAL_HIDDEN,
+    hide_from_internal,
     PUBLIC,
     VIEWS,
     QueryError,
@@ -365,7 +366,7 @@ class QueryService:
         """Remove the graphs the internal view hides from its copy (the one time it is opened writable)."""
         try:
             graph = Graph(snapshot.paths[INTERNAL])
-            graph.clear_graphs(INTERNAL_HIDDEN)
+            hide_from_internal(graph)
             graph.flush()
             del graph
         except OSError:

@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue.repository import USERS_GRAPH
-from .store import SerializedResults
+from .catalogue.repository import HISTORY_GRAPH, USERS_GRAPH
+from .queries import query
+from .store import Graph, SerializedResults
 from .terms import Term
 
 PUBLIC, INTERNAL, ADMIN = "public", "internal", "admin"
 VIEWS = (PUBLIC, INTERNAL, ADMIN)
 INTERNAL_HIDDEN = frozenset({USERS_GRAPH})   # what the internal view leaves out (Access.hidden_graphs)
+
+
+def hide_from_internal(graph: Graph) -> None:
+    """Remove from a (writable) copy of the store what the internal view must not show: the users graph,
+    and the sharing requests with the content and notes of their versions (purpose, basis, reasons)."""
+    rows = graph.select(query("confidential_quads"))
+    graph.clear_graphs(INTERNAL_HIDDEN | {r["record"].value for r in rows})
+    graph.remove_quads([(r["version"], r["p"], r["o"], HISTORY_GRAPH) for r in rows if r["version"] is not None])
 
 
 def view_for(access) -> str:

@@ -353,7 +353,8 @@ def test_the_api_on_a_real_server(loaded):
     import gc
     gc.collect()
     tokens = {name: add_server_user(store, name + "-http", role, dept) for name, role, dept in
-              (("a", "editor", a), ("b", "editor", b), ("c", "editor", c), ("v", "viewer", None))}
+              (("a", "editor", a), ("b", "editor", b), ("c", "editor", c), ("v", "viewer", None),
+                                                                 ("x", "admin", None))}
     server = start_server(store)
     clients = {k: httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {t}"})
                for k, t in tokens.items()}
@@ -393,6 +394,14 @@ def test_the_api_on_a_real_server(loaded):
         assert clients["v"].get(f"/api/flows/{flow}").status_code == 404
         history = clients["v"].get(f"/api/flows/{flow}/history").json()["versions"]
         assert [v["action"] for v in history] == ["grant", "delete"]
+        leak = ('SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o FILTER(CONTAINS(STR(?o), "机密用途") '
+                '|| CONTAINS(STR(?o), "内部依据")) } }')
+        rows = clients["v"].get("/sparql", params={"query": leak},
+                                headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        assert rows == []       # neither the request nor its retired versions in the history
+        rows = clients["x"].get("/sparql", params={"query": leak},
+                                headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        assert rows, "an admin's view holds the requests"
         auto = clients["b"].post("/api/requests", json={"resource": unconditional["code"], "system": system}).json()
         assert auto["state"] == "已同意" and auto["working_days"] == 0
     finally:
