@@ -7,6 +7,8 @@ substitutions.
 """
 from __future__ import annotations
 
+import itertools
+
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -99,7 +101,12 @@ class Graph:
         self._store.backup(str(target))
 
     def __len__(self) -> int:
+        """Every quad counted: linear in the store's size (about 1 s for 5 M quads)."""
         return len(self._store)
+
+    def holds_at_least(self, n: int) -> bool:
+        """Whether the store has n quads or more, reading no more than n of them."""
+        return sum(1 for _ in itertools.islice(self._store.quads_for_pattern(None, None, None, None), n)) >= n
 
     # -- loading -------------------------------------------------------------------------
     def load(self, data: bytes | str, fmt: str, base_iri: str | None = None) -> None:

@@ -111,7 +111,7 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
         return found
 
     if workers is None:   # threads pay off once queries take longer than handing them over
-        workers = 1 if len(graph) < SMALL_GRAPH else min(4, os.cpu_count() or 1)
+        workers = min(4, os.cpu_count() or 1) if graph.holds_at_least(SMALL_GRAPH) else 1
     if workers == 1:
         return [f for check in checks for f in run(check)]
     order = _longest_first(graph, checks)

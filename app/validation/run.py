@@ -114,7 +114,7 @@ def data_graph(loaded: Loaded) -> Graph:
 
 
 def validate_loaded(loaded: Loaded, graph: Graph | None = None, classes: set[str] | None = None) -> Report:
-    graph = graph or data_graph(loaded)
+    graph = graph if graph is not None else data_graph(loaded)
     single = {(s.target, c.path) for s in sheets().values() for c in s.columns if not c.separator} \
         if loaded.tabular else frozenset()
     findings = run_checks(graph, classes=classes, single_valued=single)
