@@ -95,7 +95,7 @@ def _fmt(value: float) -> str:
 
 
 def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Thresholds = Thresholds(),
-             duplicates: Iterable = ()) -> list[Zombie]:
+             duplicates: Iterable["Pair"] = ()) -> list[Zombie]:
     """Every system meeting at least one criterion, ordered by code. `duplicates`: candidate pairs
     (objects with .first, .second (system IRIs), .score, .kind) for Z2; cross-region pairs never make Z2."""
     as_of = as_of or dt.date.today()
@@ -148,7 +148,7 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
     for pair in duplicates:
         if pair.score < thresholds.duplicate_score or pair.first not in usage or pair.second not in usage:
             continue
-        if getattr(pair, "kind", "same-department") == "cross-region":
+        if pair.kind == "cross-region":
             continue    # a system of another city cannot replace this one
         a, b = usage[pair.first], usage[pair.second]
         less, more = (pair.first, pair.second) if b.more_than(a) else (pair.second, pair.first) if a.more_than(b) else (None, None)
