@@ -21,3 +21,14 @@ def reindex(store: Path) -> None:
     count = SearchIndex(cat).rebuild()
     click.echo(f"检索索引已重建：{count} 条信息资源，{time.perf_counter() - began:.1f} 秒 / "
                f"search index rebuilt: {count} entries in {time.perf_counter() - began:.1f} s")
+
+
+@main.command(help="安装网页使用的脚本和样式（npm ci：YASGUI、cytoscape.js，由本服务提供，不用 CDN）/ install the "
+                   "scripts and stylesheets the web pages serve (npm ci in app/web/static; needs npm)")
+def assets() -> None:
+    from .web.assets import AssetsError, install_assets
+    try:
+        install_assets()
+    except AssetsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("网页资源已安装 / web assets installed")

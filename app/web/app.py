@@ -16,6 +16,7 @@ from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
 from .lineage_api import lineage_router
+from .pages import mount_static, pages_router
 from .queries_api import queries_router
 from .requests_api import requests_router
 from .rest import rest_router
@@ -63,4 +64,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(requests_router())
     app.include_router(queries_router())   # parses every queries/*.rq: a broken one stops the start
     app.include_router(lineage_router())
+    app.include_router(pages_router())
+    mount_static(app)
     return app

@@ -1,0 +1,35 @@
+"""The web pages (issue 8): Jinja2 templates over the same core the API uses. Thin: each page asks the core
+(govcat.catalogue, govcat.search, govcat.analytics …) and renders; no SPARQL and no rules here."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .session import session_router
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# /static/vendor/<name> -> the folder of an npm package's built files (installed by `govcat assets`)
+VENDOR = {
+    "yasgui": STATIC / "node_modules" / "@zazuko" / "yasgui" / "build",
+    "cytoscape": STATIC / "node_modules" / "cytoscape" / "dist",
+}
+
+
+def pages_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    router.include_router(session_router())
+    return router
+
+
+def mount_static(app: FastAPI) -> None:
+    """The project's own stylesheet and scripts, and the npm packages' files, all served from this server."""
+    for name, folder in VENDOR.items():
+        if folder.is_dir():
+            app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
+    app.mount("/static", StaticFiles(directory=STATIC / "own"), name="static")
+
+
+def assets_installed() -> bool:
+    return all(folder.is_dir() for folder in VENDOR.values())

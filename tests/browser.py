@@ -1,0 +1,136 @@
+"""The web pages in a real browser: Debian's chromium driven by pip `playwright` (executable_path, no
+browser download), against `govcat serve` on loopback over a store loaded from the generated catalogue.
+
+Set-up done by the project's own files: tests/setup_browser.sh installs chromium and a CJK font when
+/usr/bin/chromium is absent (root and the Debian archive needed, else the tests skip saying so), and
+`govcat assets` (npm ci in app/web/static) installs YASGUI and cytoscape.js when they are absent.
+
+Every test's page is screenshotted when the test ends (pass or fail) into test-artifacts/screenshots/
+(GOVCAT_TEST_ARTIFACTS overrides the folder)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sparqlserver import Server, add_user, clean_env, start_server, stop_server
+from test_rest_api import departments_by_size
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("GOVCAT_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
+
+
+def ensure_chromium() -> Path:
+    if not CHROMIUM.exists():
+        if shutil.which("apt-get") is None:
+            pytest.skip("the browser tests need Debian's chromium (/usr/bin/chromium) and apt-get is absent")
+        done = subprocess.run(["sh", str(ROOT / "tests" / "setup_browser.sh")], capture_output=True, text=True)
+        if done.returncode != 0 or not CHROMIUM.exists():
+            pytest.skip(f"tests/setup_browser.sh could not install chromium:\n{done.stdout[-2000:]}\n"
+                        f"{done.stderr[-2000:]}")
+    return CHROMIUM
+
+
+def ensure_assets() -> None:
+    from govcat.web.assets import AssetsError, install_assets
+    from govcat.web.pages import assets_installed
+    if not assets_installed():
+        try:
+            install_assets()
+        except AssetsError as exc:
+            pytest.skip(f"the web assets (YASGUI, cytoscape.js) could not be installed: {exc}")
+
+
+@dataclass
+class Web:
+    """A served store and the users made for the tests (role or name -> token)."""
+    server: Server
+    store: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    departments: list[str] = field(default_factory=list)   # the providers, most entries first
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def govcat_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "govcat", *args], check=True, capture_output=True, text=True,
+                          env=clean_env())
+
+
+def serve_catalogue(workbook: Path, folder: Path, publish: bool = True) -> Web:
+    """`govcat load` the workbook, run the analyses, make one user per role (the editors in the two biggest
+    departments), then start the server."""
+    store = folder / "store"
+    govcat_cli("load", str(workbook), "--store", str(store), *(["--publish"] if publish else []))
+    govcat_cli("duplicates", "--store", str(store), "--format", "json")
+    govcat_cli("zombies", "--store", str(store), "--format", "json")
+    departments = departments_by_size(workbook)
+    users = {"admin": ("admin1", "admin", None), "editor": ("editor-a", "editor", departments[0]),
+             "editor_b": ("editor-b", "editor", departments[1]), "reviewer": ("reviewer1", "reviewer", None),
+             "viewer": ("viewer1", "viewer", None)}
+    tokens = {role: add_user(store, name, kind, dept) for role, (name, kind, dept) in users.items()}
+    server = start_server(store)
+    return Web(server, store, tokens, {role: spec[0] for role, spec in users.items()}, departments)
+
+
+@pytest.fixture(scope="module")
+def web(small_xlsx, tmp_path_factory):
+    ensure_chromium()
+    ensure_assets()
+    served = serve_catalogue(small_xlsx, tmp_path_factory.mktemp("web"))
+    yield served
+    stop_server(served.server, served.store)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = ensure_chromium()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(path), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, web, request):
+    """A fresh browser context (no cookies) on the served site, Chinese locale; screenshotted at the end."""
+    context = browser.new_context(base_url=web.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.script_errors = errors
+    yield opened
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def login(page, web: Web, role: str) -> None:
+    """Signs in through the login form as the test user of `role`."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(web.names[role])
+    page.get_by_label("令牌").fill(web.tokens[role])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def unlabelled_fields(page) -> list[str]:
+    """The visible form fields of the page without an accessible name (label, aria-label, aria-labelledby)."""
+    return page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                      && !el.getAttribute('aria-labelledby') && !el.title)
+        .map(el => el.outerHTML.slice(0, 120))""")
