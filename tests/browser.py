@@ -134,3 +134,9 @@ def unlabelled_fields(page) -> list[str]:
         .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
                       && !el.getAttribute('aria-labelledby') && !el.title)
         .map(el => el.outerHTML.slice(0, 120))""")
+
+
+def snap(page, name: str) -> None:
+    """A screenshot in the middle of a test (the `page` fixture takes one at the end anyway)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

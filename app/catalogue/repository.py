@@ -55,6 +55,9 @@ class Catalogue:
         self.write_lock = threading.RLock()
         # Called with each ChangeSet once it is applied (search index, query checkpoints).
         self.listeners: list[Callable[[ChangeSet], None]] = []
+        # Counts the changes committed through this object: results computed from the store can be kept
+        # until it moves (the home page's figures).
+        self.generation = 0
 
     @classmethod
     def open(cls, folder: Path | None = None) -> "Catalogue":
@@ -70,6 +73,7 @@ class Catalogue:
             return
         with self.write_lock:
             journal.commit(self.folder, self.graph, change)
+            self.generation += 1
             for listener in self.listeners:
                 listener(change)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .home import home_router
 from .session import session_router
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -20,6 +21,7 @@ VENDOR = {
 def pages_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(session_router())
+    router.include_router(home_router())
     return router
 
 
