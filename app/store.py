@@ -66,6 +66,18 @@ def to_term(node) -> Term | None:
     raise TypeError(f"unsupported RDF term {node!r}")
 
 
+def parse_objects(data: bytes | str, fmt: str, predicates: set[str]) -> Iterable[tuple[str, str, Term]]:
+    """(subject IRI, predicate, object) of the triples of `data` whose predicate is one of `predicates`, the
+    objects exactly as written: no store in between, so a literal keeps its datatype and lexical form
+    ("5"^^xsd:int stays xsd:int; a store would hold the xsd:integer 5). Triples about blank nodes are left out."""
+    try:
+        for triple in ox.parse(data.encode("utf-8") if isinstance(data, str) else data, format=_format(fmt)):
+            if triple.predicate.value in predicates and isinstance(triple.subject, ox.NamedNode):
+                yield triple.subject.value, triple.predicate.value, to_term(triple.object)
+    except SyntaxError as exc:
+        raise RdfSyntaxError(str(exc)) from exc
+
+
 def from_term(term: Term):
     if term.kind == "iri":
         return ox.NamedNode(term.value)

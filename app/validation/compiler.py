@@ -59,6 +59,7 @@ _MIN_COUNT_ONE = _HEAD + "  FILTER NOT EXISTS {{ ?this {path} ?any }}\n}}"
 _MAX_COUNT_ONE = _HEAD + "  ?this {path} ?value , ?other .\n  FILTER(!sameTerm(?value, ?other))\n}}"
 _COUNT = ("SELECT ?this WHERE {{\n  VALUES ?targetClass {{ {targets} }}\n  ?this a ?targetClass .\n"
           "  OPTIONAL {{ ?this {path} ?v }}\n}} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {op} {n})")
+_WITH_VALUE = "SELECT DISTINCT ?this WHERE {{\n  VALUES ?targetClass {{ {targets} }}\n  ?this a ?targetClass ; {path} ?value\n}}"
 _SPARQL = _HEAD + "  {{\n{inner}\n  }}\n}}"
 
 
@@ -80,6 +81,11 @@ class Check:
     query: str  # with a {targets} slot for the target class and its subclasses
     node_shape: bool = False
     max_count: int | None = None
+    datatype: str | None = None   # the sh:datatype of a DatatypeConstraintComponent check
+
+    def focus_query(self) -> str:
+        """The focus nodes that have a value of the path (a datatype check's candidates; {targets} slot)."""
+        return sparql_prologue() + _WITH_VALUE.format(targets="{targets}", path="<" + self.path + ">")
 
 
 @dataclass
@@ -162,11 +168,11 @@ def _property_checks(graph: Graph, shape: str, target: str) -> list[Check]:
     checks = []
     info: ShapeInfo | None = None
 
-    def add(component: str, query: str, max_count: int | None = None) -> None:
+    def add(component: str, query: str, max_count: int | None = None, datatype: str | None = None) -> None:
         nonlocal info
         info = info or _shape_info(graph, shape)
         checks.append(Check(info.rule, info.severity, shape, SH + _COMPONENT[component], target, path,
-                            info.messages, sparql_prologue() + query, max_count=max_count))
+                            info.messages, sparql_prologue() + query, max_count=max_count, datatype=datatype))
 
     for pred, values in params.items():
         if pred in _NON_CONSTRAINT or pred == SH + "flags":
@@ -193,7 +199,8 @@ def _property_checks(graph: Graph, shape: str, target: str) -> list[Check]:
                                           filter=f"FILTER(isBlank(?value) || !REGEX(STR(?value), {args}))"))
         elif pred in _VALUE_FILTERS:
             add(pred, _VALUE_CHECK.format(targets="{targets}", path=p,
-                                          filter=_VALUE_FILTERS[pred].format(arg=value.n3())))
+                                          filter=_VALUE_FILTERS[pred].format(arg=value.n3())),
+                datatype=value.value if pred == SH + "datatype" else None)
         elif pred == SH + "sparql":
             raise ShapeError(f"<{shape}>: put SPARQL constraints on node shapes, not property shapes")
         else:

@@ -14,6 +14,7 @@ from ..queries import query
 from ..store import Graph
 from ..terms import Term
 from .compiler import Check, compile_shapes
+from .literals import RawValues
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 SMALL_GRAPH = 50_000   # triples
@@ -82,11 +83,12 @@ def _subclasses(graph: Graph, cls: str) -> str:
 
 def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
                workers: int | None = None, classes: set[str] | None = None,
-               single_valued: set[tuple[str, str]] = frozenset()) -> list[Finding]:
+               single_valued: set[tuple[str, str]] = frozenset(), raw: RawValues | None = None) -> list[Finding]:
     """Every finding of `checks` (default: the project's shapes) on `graph`; with `classes`, only the
     checks that target one of them (findings about other records are not wanted). `single_valued`
     lists (target class, path) pairs that the input cannot hold twice (one spreadsheet cell): their
-    sh:maxCount 1 checks cannot fail and are not run."""
+    sh:maxCount 1 checks cannot fail and are not run. `raw`: the literals as the input wrote them; the
+    sh:datatype checks of IRI focus nodes then look at those (govcat.validation.literals)."""
     checks = default_checks() if checks is None else checks
     if classes is not None:
         checks = tuple(c for c in checks if c.target_class in classes)
@@ -101,6 +103,12 @@ def run_checks(graph: Graph, checks: tuple[Check, ...] | None = None,
         query = _CLASS_SLOT.sub(lambda m: closures[m.group(1)], check.query)
         rows = graph.select(query.replace("{targets}", targets[check.target_class]))
         found = []
+        if raw is not None and check.datatype:
+            focus = graph.select(check.focus_query().replace("{targets}", targets[check.target_class]))
+            found = [Finding(check.rule, check.severity, node, check.path, value, check.shape, check.component,
+                             check.messages, check.target_class)
+                     for node, value in raw.offending([r["this"] for r in focus], check.path, check.datatype)]
+            rows = [row for row in rows if not row["this"].is_iri]     # blank focus nodes: the store's view
         for row in rows:
             value = row.get("value")
             if value is None and check.node_shape:

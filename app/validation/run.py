@@ -10,9 +10,10 @@ from urllib.parse import unquote
 from govcat.loaders import LoadError, Loaded, load_path
 
 from ..schema import RECORD_SEGMENTS, concept_labels, sheets
-from ..store import Graph, RdfSyntaxError
+from ..store import Graph, RdfSyntaxError, parse_objects
 from ..terms import Term
-from .engine import SEVERITY_ORDER, Finding, load_schema, run_checks
+from .engine import SEVERITY_ORDER, Finding, default_checks, load_schema, run_checks
+from .literals import RawValues
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,20 @@ def validate_loaded(loaded: Loaded, graph: Graph | None = None, classes: set[str
     graph = graph if graph is not None else data_graph(loaded)
     single = {(s.target, c.path) for s in sheets().values() for c in s.columns if not c.separator} \
         if loaded.tabular else frozenset()
-    findings = run_checks(graph, classes=classes, single_valued=single)
+    findings = run_checks(graph, classes=classes, single_valued=single, raw=raw_values(loaded))
     return Report(loaded.file, place(findings, loaded.sources), dict(loaded.counts))
+
+
+def raw_values(loaded: Loaded) -> RawValues | None:
+    """For RDF input, the objects of the sh:datatype paths as the file wrote them (None for the template's
+    sheets, whose loaders write canonical literals, and for streamed input, which is not kept)."""
+    if loaded.tabular or loaded.streamed or not loaded.ntriples:
+        return None
+    paths = {c.path for c in default_checks() if c.datatype}
+    try:
+        return RawValues(parse_objects(loaded.ntriples, loaded.rdf_format, paths))
+    except RdfSyntaxError as exc:
+        raise LoadError(loaded.file, f"RDF 语法错误：{exc}", f"RDF syntax error: {exc}") from exc
 
 
 def place(findings: list[Finding], sources: dict[str, tuple[str, int]]) -> list[Result]:
