@@ -15,6 +15,7 @@ from govcat.access import Access
 from govcat.analytics.evaluation import evaluate
 from govcat.catalogue import Catalogue
 from govcat.catalogue.history import versions
+from govcat.catalogue.loading import load_file
 from govcat.catalogue.users import add_user, get_user
 from govcat.catalogue.workflow import transition
 from govcat.namespaces import DCT, GC
@@ -231,6 +232,19 @@ def test_unconditional_sharing_is_granted_at_once_as_a_data_flow(world):
     assert values[GC + "sourceSystem"] in sources
     assert [v.action for v in versions(world.cat, flow)] == ["grant"]
     assert [v.action for v in versions(world.cat, req.iri)] == ["submit"]
+
+
+def test_a_department_reloading_its_whole_catalogue_keeps_the_flows_of_grants(loaded, small_xlsx):
+    """`govcat load --replace-department` deletes the department's records missing from the file, but a flow
+    created by a grant belongs to the sharing request, not to the template the department fills."""
+    here = World(Catalogue.open(copy_of(loaded, "replace")))
+    req = submit(here.cat, here.ask(here.entry("无条件共享"), channel="接口"), here.access["ed-b"],
+                 on=dt.date(2025, 4, 1))
+    flow = req.text(GC + "grantedFlow")
+    outcome = load_file(here.cat, small_xlsx, "adm", replace_department=here.a)     # a: the provider's USCC
+    assert outcome.report.conforms and flow not in outcome.removed
+    assert here.cat.exists(flow)
+    assert req.iri not in outcome.removed and here.cat.exists(req.iri)
 
 
 def test_grant_then_withdraw_ends_the_flow_and_the_history_keeps_it(world):
