@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .entry import entry_router
 from .home import home_router
+from .search import search_router
 from .session import session_router
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -22,6 +24,8 @@ def pages_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(session_router())
     router.include_router(home_router())
+    router.include_router(search_router())
+    router.include_router(entry_router())
     return router
 
 
