@@ -72,6 +72,7 @@ from . import cli_analytics  # noqa: E402,F401  (and the analysts' commands)
 from . import cli_dcat  # noqa: E402,F401  (and govcat harvest)
 from . import cli_requests  # noqa: E402,F401  (and the sharing requests)
 from . import cli_search  # noqa: E402,F401  (and govcat reindex)
+from . import cli_calendar  # noqa: E402,F401  (and the holiday notices)
 
 if __name__ == "__main__":   # run as a script, this module is not govcat.cli: use the real one
     from govcat.cli import main as govcat_main

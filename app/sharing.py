@@ -9,7 +9,8 @@ shapes/request.ttl, run by the validation engine in the context of the store (th
 departments, the consumer's system) like every write; a Violation refuses the step with the report and writes
 nothing. 无条件共享 entries are granted on submission; 不予共享 ones are refused by R01 with the provider's basis
 as the value. The due date (R05) is the 10th working day after submission on the official calendar
-(govcat.workdays; a date beyond the calendar is an error). A grant becomes a gc:DataFlow record (the entry's
+(govcat.workdays, with the holiday notices admins entered for years chinese-calendar does not know yet:
+govcat.calendar_notices; a date beyond both is an error). A grant becomes a gc:DataFlow record (the entry's
 来源信息系统 → the consumer's system, validated by F01–F04) in the same atomic commit; a withdrawal or expiry
 deletes it through the history. Reading and access: govcat.sharing_read."""
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .namespaces import DCT, GC, GCC, RDF_TYPE, XSD
 from .schema import code_lists, concept_labels
 from .terms import Term, iri, iri_segment, literal
 from .validation.run import Report, validate_loaded
+from .calendar_notices import notices
 from .workdays import CalendarRangeError, beijing_today, due_date, working_days_between
 
 REQUEST = GC + "SharingRequest"
@@ -142,7 +144,7 @@ def submit(cat: Catalogue, ask: Ask, access: Access, on: dt.date | None = None) 
             raise RequestError("forbidden", "编辑只能为本部门申请", "an editor asks only for their own department")
         consumer = user.department
     try:
-        due = due_date(on)
+        due = due_date(on, notices(cat))
     except CalendarRangeError as exc:
         raise RequestError("calendar", exc.zh, exc.en) from None
     resource = _find(cat, ask.resource, GC + "InformationResource")
@@ -197,7 +199,7 @@ def decide(cat: Catalogue, code: str, access: Access, grant: bool, reason: str |
         _in_state(req, {PENDING}, "答复", "answered")
         if not grant:
             try:
-                days = working_days_between(dt.date.fromisoformat(req.text(GC + "submittedOn")), on)
+                days = working_days_between(dt.date.fromisoformat(req.text(GC + "submittedOn")), on, notices(cat))
             except CalendarRangeError as exc:
                 raise RequestError("calendar", exc.zh, exc.en) from None
             req.set(GC + "requestState", iri(REFUSED))
@@ -317,7 +319,7 @@ def _grant(cat: Catalogue, change: ChangeSet, req: Record, entry: Record, user: 
            reason: str | None, source_system: str | None) -> None:
     """Mark `req` granted and stage its data flow: the entry's source system → the consumer's system."""
     try:
-        days = working_days_between(dt.date.fromisoformat(req.text(GC + "submittedOn")), on)
+        days = working_days_between(dt.date.fromisoformat(req.text(GC + "submittedOn")), on, notices(cat))
     except CalendarRangeError as exc:
         raise RequestError("calendar", exc.zh, exc.en) from None
     sources = sorted(code_of(cat, t.value) for t in entry.values.get(GC + "sourceSystem", []))

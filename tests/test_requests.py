@@ -14,6 +14,7 @@ import pytest
 from govcat.access import Access
 from govcat.analytics.evaluation import evaluate
 from govcat.catalogue import Catalogue
+from govcat.calendar_notices import NoticeError, notices, parse_days, set_notice
 from govcat.catalogue.history import versions
 from govcat.catalogue.loading import load_file
 from govcat.catalogue.users import add_user, get_user
@@ -37,6 +38,7 @@ from govcat.workdays import (
     CalendarRangeError,
     beijing_today,
     due_date,
+    YearNotice,
     is_working_day,
     working_days_between,
 )
@@ -146,6 +148,57 @@ def test_a_date_beyond_the_calendar_is_an_error_and_nothing_is_written(world):
     before = world.count()
     exc = refused(submit, world.cat, world.ask(world.entries[0]), world.access["ed-b"], on=dt.date(2026, 12, 20))
     assert exc.kind == "calendar" and world.count() == before
+
+
+def test_an_admin_enters_the_next_years_holiday_notice_and_deadlines_follow_it(loaded):
+    """The 2027 notice is out before chinese-calendar knows 2027: an admin enters it and requests can be made again."""
+    here = World(Catalogue.open(copy_of(loaded, "calendar")))
+    ask = here.ask(here.entry("无条件共享"), channel="接口")
+    assert refused(submit, here.cat, ask, here.access["ed-b"], on=dt.date(2026, 12, 20)).kind == "calendar"
+    notice = YearNotice(2027, parse_days(["2027-01-01", "2027-02-06..2027-02-12"]), parse_days(["2027-02-14"]),
+                        "假设的通知 / a made-up notice for the test")
+    with pytest.raises(NoticeError):
+        set_notice(here.cat, notice, here.access["ed-a"])                # admins only
+    with pytest.raises(NoticeError) as known:
+        set_notice(here.cat, YearNotice(2026, frozenset({dt.date(2026, 1, 1)}), frozenset()), here.access["adm"])
+    assert "chinese-calendar" in known.value.en                           # the package's years are not overridden
+    set_notice(here.cat, notice, here.access["adm"])
+    assert notices(here.cat) == {2027: notice}
+    # Sunday 20 Dec 2026: 21–25 and 28–31 Dec are 9 working days, 1 Jan 2027 is a holiday, Monday 4 Jan the 10th
+    req = submit(here.cat, ask, here.access["ed-b"], on=dt.date(2026, 12, 20))
+    assert req.text(GC + "dueDate") == "2027-01-04"
+    # Monday 1 Feb: 2–5 Feb are 4, 6–12 Feb off, Sunday 14 Feb worked (5th), 15–19 Feb the 6th to 10th
+    assert due_date(dt.date(2027, 2, 1), notices(here.cat)) == dt.date(2027, 2, 19)
+    assert not is_working_day(dt.date(2027, 2, 8), notices(here.cat)) and is_working_day(dt.date(2027, 2, 14), notices(here.cat))
+    with pytest.raises(CalendarRangeError):
+        due_date(dt.date(2027, 12, 20), notices(here.cat))                 # 2028 is known to neither
+
+
+def test_a_holiday_notice_must_hold_together():
+    assert parse_days(["2027-10-01..2027-10-03", "2027-10-05"]) == {dt.date(2027, 10, d) for d in (1, 2, 3, 5)}
+    for bad in (["2027-10-01..2027-09-30"], ["2027/10/01"]):
+        with pytest.raises(NoticeError):
+            parse_days(bad)
+    notice = YearNotice(2027, frozenset({dt.date(2027, 10, 1), dt.date(2028, 1, 1)}),
+                        frozenset({dt.date(2027, 10, 1), dt.date(2027, 10, 4)}))
+    problems = " ".join(en for _zh, en in notice.problems())
+    assert "2028-01-01" in problems and "both a holiday" in problems and "Saturdays or Sundays" in problems
+
+
+def test_the_calendar_command(loaded):
+    store = copy_of(loaded, "calendar-cli")
+    subprocess.run([sys.executable, "-m", "govcat", "user", "add", "cal-admin", "--role", "admin", "--store", str(store)],
+                   check=True, capture_output=True, env=clean_env())
+    run = lambda *a: subprocess.run([sys.executable, "-m", "govcat", "calendar", *a, "--store", str(store)],  # noqa: E731
+                                    capture_output=True, text=True, env=clean_env())
+    done = run("set", "2027", "--holiday", "2027-01-01", "--holiday", "2027-02-06..2027-02-12", "--workday",
+               "2027-02-14", "--source", "国办发明电", "--as", "cal-admin")
+    assert done.returncode == 0, done.stderr
+    assert "放假 8 天" in done.stdout
+    shown = run("show").stdout
+    assert "2027" in shown and "2027-02-14" in shown and "国办发明电" in shown
+    assert run("set", "2027", "--holiday", "2027-13-01", "--as", "cal-admin").returncode == 2
+    assert run("set", "2026", "--holiday", "2026-01-01", "--as", "cal-admin").returncode == 1
 
 
 # -- rules R01–R04 ------------------------------------------------------------------------------------------------
