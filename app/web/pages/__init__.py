@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .edit import edit_router
 from .entry import entry_router
 from .home import home_router
 from .search import search_router
@@ -25,6 +26,7 @@ def pages_router() -> APIRouter:
     router.include_router(session_router())
     router.include_router(home_router())
     router.include_router(search_router())
+    router.include_router(edit_router())     # before entry_router: /entry/{code}/edit is not an entry code
     router.include_router(entry_router())
     return router
 
