@@ -109,7 +109,8 @@ def search_router() -> APIRouter:
         except IndexUnavailable:
             problem = "检索索引需要重建，请稍后再试" if lang == "zh" else "the search index must be rebuilt, try again later"
             status = 503
-        chosen = [{"facet": f, "value": v, "remove": state.without(f.name, v)}
+        shown = {(name, r["value"]): r["label"] for name, rows in (found or {}).get("facets", {}).items() for r in rows}
+        chosen = [{"facet": f, "label": shown.get((f.name, v), v), "remove": state.without(f.name, v)}
                   for f in FACETS for v in state.chosen(f.name)]
         context = {"state": state, "problem": problem, "found": found, "chosen": chosen, "entry_url": entry_url,
                    "groups": [], "pages": [], "page_count": 0}
