@@ -89,6 +89,9 @@ def test_anonymous_search_finds_public_entries_only(page, web):
     assert page.locator("#facet-provider").get_by_label(provider["label"]).is_checked()
     assert f"信息资源提供方：{provider['label']}" in page.locator(".search-chosen").inner_text()
     assert page.locator(".search-hits li").count() == min(provider["count"], public["per_page"])
+    response = page.goto("/search?sharing_type=随便共享")               # not a value of the facet: said so
+    assert response.status == 400
+    assert "共享类型" in page.get_by_role("alert").inner_text()
 
 
 def test_entry_page_labels_items_history_and_lineage(page, web):
