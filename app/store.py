@@ -134,10 +134,19 @@ class Graph:
         except SyntaxError as exc:
             raise RdfSyntaxError(str(exc)) from None
 
-    def bulk_load_file(self, path: Path, fmt: str = "nq") -> None:
-        """Fast load of a large file (atomic: all of it or nothing)."""
+    def bulk_load_file(self, path: Path, fmt: str = "nq", chunk_lines: int | None = None) -> None:
+        """Fast load of a large file (atomic: all of it or nothing). With `chunk_lines` (N-Triples and N-Quads
+        only, whose statements are lines), the file is loaded in parts of that many lines, each a bulk load of its
+        own: Oxigraph's bulk loader holds a whole input in memory while it sorts it (1.1 GiB for 1.3 M quads against
+        0.7 GiB in parts of 500,000, measured), so parts bound the memory. Each part is atomic, not the whole:
+        the caller makes it so (the journal applies a change again after a crash)."""
         try:
-            self._store.bulk_load(path=str(path), format=_format(fmt))
+            if chunk_lines is None:
+                self._store.bulk_load(path=str(path), format=_format(fmt))
+                return
+            with open(path, "rb") as lines:
+                while part := b"".join(itertools.islice(lines, chunk_lines)):
+                    self._store.bulk_load(part, format=_format(fmt))
         except SyntaxError as exc:
             raise RdfSyntaxError(str(exc)) from None
 

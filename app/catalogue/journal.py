@@ -19,6 +19,7 @@ from ..store import Graph
 
 COMMITTED, STAGING = "journal.nq", "journal.nq.tmp"
 BULK_THRESHOLD = 4 << 20   # bytes of N-Quads above which bulk loading pays off
+BULK_PART = 1_000_000      # quads per bulk load: bounds the loader's memory (store.Graph.bulk_load_file)
 
 
 @dataclass
@@ -73,7 +74,7 @@ def apply(folder: Path, graph: Graph) -> None:
         scratch.load("".join(remove), "nq")
         graph.remove_quads(scratch.all_quads())
     if journal.stat().st_size > BULK_THRESHOLD:
-        graph.bulk_load_file(journal, "nq")
+        graph.bulk_load_file(journal, "nq", chunk_lines=BULK_PART)   # parts: a crash re-applies the journal
     else:
         graph.load_file(journal, "nq")     # small changes: a plain (durable) transaction is faster
     journal.unlink()   # not synced: if the unlink is lost in a crash, the journal is simply applied again
