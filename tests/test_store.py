@@ -271,3 +271,16 @@ def test_a_big_change_is_bulk_loaded_in_parts_and_applying_it_again_gives_the_sa
     (tmp_path / journal.COMMITTED).write_text(text, encoding="utf-8")    # as if the process died after a part
     assert journal.recover(tmp_path, graph)
     assert sorted(graph.all_quads(), key=repr) == once
+
+
+def test_a_diff_names_each_value_by_the_column_of_its_own_sheet():
+    """dct:title is 信息资源名称 on an entry and 系统名称 on a system; a data item's description is its own."""
+    gc, dct, rdf = "https://w3id.org/govcat/def#", "http://purl.org/dc/terms/", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    entry, system, item = "<https://x/id/resource/1>", "<https://x/id/system/S1>", "<https://x/id/resource/1/item/2>"
+    old = [f"{entry} <{rdf}> <{gc}InformationResource> .", f'{entry} <{dct}title> "旧名" .',
+           f"{system} <{rdf}> <{gc}InformationSystem> .", f'{system} <{dct}title> "系统甲" .',
+           f"{item} <{rdf}> <{gc}DataItem> .", f'{item} <{dct}description> "旧说明" .']
+    new = [line.replace("旧名", "新名").replace("系统甲", "系统乙").replace("旧说明", "新说明") for line in old]
+    shown = diff(old, new)
+    assert "-信息资源名称：旧名" in shown and "+信息资源名称：新名" in shown
+    assert "+系统名称：系统乙" in shown and "+信息项2 信息项说明：新说明" in shown

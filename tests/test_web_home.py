@@ -110,3 +110,9 @@ def test_the_session_cookie_is_a_token_for_the_api_and_refuses_cross_site_writes
         away = client.post("/login", data={"name": "viewer1", "token": web.tokens["viewer"],
                                            "next": "//evil.example/x"}, headers={"Origin": web.url})
         assert away.headers["location"] == "/"
+
+
+def test_the_language_switch_keeps_every_parameter(page, web):
+    page.goto("/search?q=%E6%95%B0%E6%8D%AE&sharing_type=a&sharing_type=b")
+    href = page.get_by_role("link", name="English").get_attribute("href")
+    assert href.count("sharing_type=") == 2 and "q=" in href and href.endswith("lang=en")

@@ -47,9 +47,11 @@ def versions(cat: Catalogue, record: str) -> list[Version]:
 
 
 def diff(old: list[str] | None, new: list[str] | None) -> list[str]:
-    """A readable diff of two versions' triples: '+ predicate value' / '- predicate value'."""
-    before = [_readable(line) for line in old or [] if _shows(line)]
-    after = [_readable(line) for line in new or [] if _shows(line)]
+    """A readable diff of two versions' triples: '+ column value' / '- column value', each predicate named by the
+    column of the subject's own sheet (an entry's dct:title is 信息资源名称, a system's 系统名称)."""
+    classes = _subject_classes((old or []) + (new or []))
+    before = [_readable(line, classes) for line in old or [] if _shows(line)]
+    after = [_readable(line, classes) for line in new or [] if _shows(line)]
     return [line for line in difflib.unified_diff(sorted(before), sorted(after), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
@@ -59,10 +61,21 @@ def _shows(line: str) -> bool:
     return (not is_admin_line(line) or f" <{GC}workflowState> " in line) and f" <{RDF_TYPE}> " not in line
 
 
-def _readable(line: str) -> str:
+def _subject_classes(lines: list[str]) -> dict[str, str]:
+    """Subject (as written, <…>) -> its rdf:type, from the versions' own type lines."""
+    found = {}
+    for line in lines:
+        if f" <{RDF_TYPE}> " in line:
+            subject, _p, obj = line.rstrip(" .").split(" ", 2)
+            found.setdefault(subject, obj[1:-1])
+    return found
+
+
+def _readable(line: str, classes: dict[str, str]) -> str:
     """One triple as an editor reads it: column header and the value as written in the template."""
     subject, predicate, obj = line.rstrip(" .").split(" ", 2)
-    name = _headers().get(predicate[1:-1], predicate)
+    headers = _headers()
+    name = headers.get(classes.get(subject), {}).get(predicate[1:-1]) or headers[None].get(predicate[1:-1], predicate)
     if obj.startswith("<"):
         value = shown_value(Term("iri", obj[1:-1]), concept_labels()) or obj
     else:
@@ -72,11 +85,14 @@ def _readable(line: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _headers() -> dict[str, str]:
-    headers: dict[str, str] = {GC + "workflowState": "审核状态"}
+def _headers() -> dict[str | None, dict[str, str]]:
+    """Target class -> path -> column header; None: every path, the first sheet's header (no type known)."""
+    headers: dict[str | None, dict[str, str]] = {None: {GC + "workflowState": "审核状态"}}
     for sheet in sheets().values():
+        own = headers.setdefault(sheet.target, {GC + "workflowState": "审核状态"})
         for column in sheet.columns:
-            headers.setdefault(column.path, column.header)
+            own.setdefault(column.path, column.header)
+            headers[None].setdefault(column.path, column.header)
     return headers
 
 

@@ -63,12 +63,8 @@ def page(request: Request, access: Access, template: str, status: int = 200, **c
 
     def url_with(**params) -> str:
         """The current URL with some query parameters replaced (None removes one): paging, facets, the language."""
-        query = dict(request.query_params)
-        for key, value in params.items():
-            if value is None:
-                query.pop(key, None)
-            else:
-                query[key] = str(value)
+        query = [(k, v) for k, v in request.query_params.multi_items() if k not in params]   # repeated facets kept
+        query += [(key, str(value)) for key, value in params.items() if value is not None]
         return request.url.path + ("?" + urlencode(query) if query else "")
 
     html = _env.get_template(template).render(
