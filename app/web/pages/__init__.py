@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from .edit import edit_router
 from .entry import entry_router
 from .home import home_router
+from .importing import import_router
 from .review import review_router
 from .search import search_router
 from .session import session_router
@@ -30,6 +31,7 @@ def pages_router() -> APIRouter:
     router.include_router(edit_router())     # before entry_router: /entry/{code}/edit is not an entry code
     router.include_router(entry_router())
     router.include_router(review_router())
+    router.include_router(import_router())
     return router
 
 
