@@ -46,11 +46,25 @@ def validate(path: Path, fmt: str, lang: str) -> None:
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--defects", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="植入缺陷的比例 / share of entries with a planted defect")
-def generate(out: Path, entries: int, seed: int, defects: float) -> None:
-    from govcat.generate import generate_catalogue
-    result = generate_catalogue(out, entries, seed=seed, defects=defects)
+@click.option("--province", is_flag=True,
+              help="全省规模的比例：20 万条信息资源时 14 个市州、122 个县市区的约 5,000 个部门，2 万个系统，100 万个信息项，"
+                   "5 万条数据流，按 --entries 等比缩放 / a whole province's proportions (at 200,000 entries: about "
+                   "5,000 departments of 14 市州 and 122 县市区, 20,000 systems, 1,000,000 data items, 50,000 flows), "
+                   "scaled to --entries; department sizes long-tailed")
+@click.option("--departments", type=click.IntRange(min=1), help="部门总数 / total departments")
+@click.option("--systems", type=click.IntRange(min=1), help="信息系统总数 / total systems")
+@click.option("--items", type=click.IntRange(min=0), help="信息项总数（约数）/ total data items (about)")
+@click.option("--flows", type=click.IntRange(min=0), help="数据流总数 / total flows")
+def generate(out: Path, entries: int, seed: int, defects: float, province: bool, departments: int | None,
+             systems: int | None, items: int | None, flows: int | None) -> None:
+    from govcat.generate import generate_catalogue, shape_for
+    from govcat.generate.province import describe_lines
+    shape = shape_for(entries, province, departments, systems, items, flows)
+    result = generate_catalogue(out, entries, seed=seed, defects=defects, shape=shape)
     counts = "，".join(f"{sheet} {n}" for sheet, n in result.counts.items())
     click.echo(f"已写入 {result.path}：{counts}")
+    if not shape.is_default:
+        click.echo("\n".join(describe_lines(result.levels)))
     if result.defects_path:
         click.echo(f"植入缺陷 {len(result.defects)} 个，清单见 {result.defects_path}")
 

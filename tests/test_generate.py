@@ -343,3 +343,89 @@ def test_departments_grow_with_size():
     names = [(d.region, d.name) for d in big]
     assert len(set(names)) == len(names)
     assert "长沙市人力资源和社会保障局" in {d.name for d in big}
+
+
+# --- a province in a box (issue 9) ---------------------------------------------------------------
+def digest(folder: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for p in sorted(folder.iterdir()):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def test_default_proportions_give_the_same_bytes_as_before_the_province_preset(tmp_path):
+    # Digests taken before `--province` existed: tests and benches rely on these catalogues.
+    generate_catalogue(tmp_path / "a", 150, seed=5, defects=0.1)
+    generate_catalogue(tmp_path / "b", 2000, seed=1)
+    assert (digest(tmp_path / "a"), digest(tmp_path / "b")) == ("570df66057e83a9b", "c4018f69c4caa231")
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    from govcat.generate import shape_for
+    folder = tmp_path_factory.mktemp("province") / "cat"
+    result = generate_catalogue(folder, 2000, seed=11, shape=shape_for(2000, province=True))
+    return result, read_csv(folder)
+
+
+def test_province_preset_has_every_city_and_counties_in_proportion(province):
+    result, data = province
+    depts = as_dicts(data["部门"])
+    levels = {lvl: {d["行政区划代码"] for d in depts if d["行政层级"] == lvl} for lvl in ("省", "市", "县")}
+    assert levels["省"] == {"430000"} and len(levels["市"]) == 14 and 10 <= len(levels["县"]) < 122
+    assert {c[:4] + "00" if not c.startswith("4331") else "433100" for c in levels["县"]} <= levels["市"]
+    # 200,000 entries : 5,000 departments : 20,000 systems : 1,000,000 items : 50,000 flows, scaled to 2,000
+    counts = result.counts
+    assert counts["信息资源"] == 2000 and counts["数据流"] == 500 and counts["信息系统"] == 200
+    assert abs(counts["部门"] - 50) <= 5 and abs(counts["信息项"] - 10_000) <= 500
+    assert sum(c["governments"] for c in result.levels["levels"].values()) == 1 + 14 + len(levels["县"])
+    assert {"县→市", "市→省"} <= set(result.levels["flows"])        # flows across levels
+
+
+def test_province_preset_is_valid_and_long_tailed(province):
+    result, data = province
+    assert findings(data) == set()
+    per_dept: dict[str, int] = {}
+    for e in as_dicts(data["信息资源"]):
+        per_dept[e["信息资源提供方代码"]] = per_dept.get(e["信息资源提供方代码"], 0) + 1
+    sizes = sorted(per_dept.values(), reverse=True)
+    assert sizes[0] >= 5 * sizes[len(sizes) // 2]                       # a few big departments …
+    assert sum(1 for n in sizes if n <= sizes[len(sizes) // 2] // 2) >= len(sizes) // 10   # … and a long tail
+
+
+def test_province_preset_is_deterministic_by_seed(tmp_path):
+    from govcat.generate import shape_for
+    for name, seed in (("a", 4), ("b", 4), ("c", 5)):
+        generate_catalogue(tmp_path / name, 300, seed=seed, shape=shape_for(300, province=True))
+    assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
+
+
+def test_province_plan_at_full_size():
+    import random
+    from govcat.generate.departments import plan_province
+    depts = plan_province(5000, random.Random(1))
+    assert abs(len(depts) - 5000) <= 50
+    by_level = {lvl: [d for d in depts if d.level == lvl] for lvl in ("省", "市", "县")}
+    assert len({d.region for d in by_level["市"]}) == 14 and len({d.region for d in by_level["县"]}) == 122
+    assert 60 <= len(by_level["省"]) <= 80 and all(30 <= sum(d.region == r for d in by_level["县"]) <= 40
+                                                   for r in {d.region for d in by_level["县"]})
+    names = [(d.region, d.name) for d in depts]
+    assert len(set(names)) == len(names) and all(uscc_valid(d.uscc) for d in depts)
+    assert {"湖南省高级人民法院", "长沙市中级人民法院", "浏阳市消防救援大队"} <= {d.name for d in depts}
+    govs = {d.region: d for d in depts if d.is_government}
+    assert all(d.parent is govs[d.region] for d in depts if not d.is_government)
+
+
+def test_explicit_totals_and_the_cli(tmp_path):
+    from click.testing import CliRunner
+    from govcat.cli import main
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "c"), "--entries", "600", "--systems", "40",
+                                       "--flows", "25", "--items", "1800", "--departments", "12"])
+    assert result.exit_code == 0, result.output
+    data = read_csv(tmp_path / "c")
+    assert [len(data[s]) - 1 for s in ("部门", "信息系统", "数据流")] == [12, 40, 25]
+    assert abs(len(data["信息项"]) - 1 - 1800) <= 120 and findings(data) == set()
+    assert "省：政府 1 个，部门 12" in result.output
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "p"), "--entries", "1000", "--province"])
+    assert result.exit_code == 0 and "市州：政府 14 个" in result.output and "县市区：政府" in result.output

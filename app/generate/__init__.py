@@ -2,6 +2,7 @@
 
     from govcat.generate import generate_catalogue
     result = generate_catalogue(Path("cat.xlsx"), entries=1000, seed=1, defects=0.05)
+    province = generate_catalogue(Path("hn"), 200_000, shape=shape_for(200_000, province=True))
 """
 import json
 import random
@@ -10,9 +11,10 @@ from pathlib import Path
 
 from .catalogue import HEADERS, SHEETS, TODAY, build_catalogue
 from .defects import Planter
+from .province import Shape, describe, shape_for
 from .writer import write_csv, write_xlsx
 
-__all__ = ["GenerateResult", "HEADERS", "SHEETS", "TODAY", "generate_catalogue"]
+__all__ = ["GenerateResult", "HEADERS", "SHEETS", "Shape", "TODAY", "generate_catalogue", "shape_for"]
 
 
 @dataclass
@@ -21,10 +23,13 @@ class GenerateResult:
     counts: dict[str, int]
     defects: list[dict] = field(default_factory=list)
     defects_path: Path | None = None
+    levels: dict = field(default_factory=dict)   # govcat.generate.province.describe(), before any defect
 
 
-def generate_catalogue(out: Path, entries: int, seed: int = 1, defects: float = 0.0) -> GenerateResult:
-    """Write a catalogue of `entries` entries to `out` (an .xlsx workbook, else a folder of CSVs).
+def generate_catalogue(out: Path, entries: int, seed: int = 1, defects: float = 0.0,
+                       shape: Shape = Shape()) -> GenerateResult:
+    """Write a catalogue of `entries` entries to `out` (an .xlsx workbook, else a folder of CSVs), with the
+    proportions of `shape` (default: those of every earlier catalogue of the same seed and size).
 
     With `defects` = RATE > 0, about RATE × entries rows get one planted defect each; they are listed
     in `<out>.defects.json` (or `defects.json` inside the CSV folder) with rule, sheet and Excel row."""
@@ -34,7 +39,9 @@ def generate_catalogue(out: Path, entries: int, seed: int = 1, defects: float = 
         raise ValueError("defects must be a rate between 0 and 1")
     out = Path(out)
     rng = random.Random(seed)
-    planter = Planter(build_catalogue(entries, rng), rng)
+    cat = build_catalogue(entries, rng, shape)
+    levels = describe(cat)
+    planter = Planter(cat, rng)
     planter.plant(round(defects * entries))
     sheets, planted = planter.finish()
     is_xlsx = out.suffix.lower() == ".xlsx"
@@ -49,4 +56,4 @@ def generate_catalogue(out: Path, entries: int, seed: int = 1, defects: float = 
     else:
         defects_path.unlink(missing_ok=True)  # a list left by an earlier run would now be wrong
         defects_path = None
-    return GenerateResult(out, {s: len(sheets[s]) for s in SHEETS}, planted, defects_path)
+    return GenerateResult(out, {s: len(sheets[s]) for s in SHEETS}, planted, defects_path, levels)

@@ -6,7 +6,8 @@ from datetime import date
 from itertools import accumulate
 
 from . import names, vocab
-from .departments import Dept, plan_departments
+from .departments import Dept, plan_departments, plan_province
+from .province import Shape, apportion, tilted
 
 TODAY = date(2026, 6, 30)  # fixed reference date: every generated date lies before it
 
@@ -119,16 +120,28 @@ def _subject(system_name: str) -> str:
     return system_name
 
 
-def build_catalogue(entries: int, rng: random.Random) -> Catalogue:
-    depts = plan_departments(entries, rng)
+def build_catalogue(entries: int, rng: random.Random, shape: Shape = Shape()) -> Catalogue:
+    if shape.province:
+        depts = plan_province(shape.departments or 0, rng)
+    else:
+        depts = plan_departments(entries, rng, shape.departments)
     cat = Catalogue(depts)
     sectors = {key: _Sector(key) for key in vocab.SECTOR_VOCAB}
     counts = [0] * len(depts)
     for d in rng.choices(range(len(depts)), weights=[d.weight for d in depts], k=entries):
         counts[d] += 1
-    _build_systems(cat, counts, sectors, rng)
-    _build_entries(cat, counts, sectors, rng)
-    _build_flows(cat, rng)
+    if shape.systems is None:
+        n_systems = [max(1, round(n / 5)) if n else 0 for n in counts]
+        if not any(counts):
+            n_systems[0] = 1  # an empty catalogue still has one system
+    else:
+        n_systems = apportion(shape.systems, counts) if any(counts) else [1] + [0] * (len(counts) - 1)
+    item_count = _ITEM_COUNT
+    if shape.items is not None and entries:
+        item_count = _Weighted(range(1, 13), tilted(ITEM_WEIGHTS, shape.items / entries))
+    _build_systems(cat, n_systems, sectors, rng)
+    _build_entries(cat, counts, sectors, rng, item_count)
+    _build_flows(cat, rng, len(cat.entries) // 4 if shape.flows is None else shape.flows)
     return cat
 
 
@@ -145,17 +158,15 @@ def _phase(gen: int) -> str:
     return "" if not gen else f"（{_CN[gen]}期）" if gen < len(_CN) else f"（{gen + 1}期）"
 
 
-def _build_systems(cat: Catalogue, counts: list[int], sectors, rng: random.Random) -> None:
+def _build_systems(cat: Catalogue, n_systems: list[int], sectors, rng: random.Random) -> None:
     per_region: dict[str, int] = {}
     start, end = date(2008, 1, 1).toordinal(), date(2025, 12, 31).toordinal()
     last_day = TODAY.toordinal() - 1
     for di, dept in enumerate(cat.depts):
-        n_sys = max(1, round(counts[di] / 5)) if counts[di] else 0
-        if di == 0 and not any(counts):
-            n_sys = 1  # an empty catalogue still has one system
+        n_sys = n_systems[di]
         if not n_sys:
             continue
-        subjects = sectors[dept.sector].systems
+        subjects = sectors[dept.vocab].systems
         own = cat.dept_systems.setdefault(di, [])
         for k in range(n_sys):
             seq = per_region[dept.region] = per_region.get(dept.region, 0) + 1
@@ -218,13 +229,13 @@ def _sharing(cls: str, fclass: str, rng: random.Random) -> list[str]:
             rng.choice(vocab.OPEN_CONDITIONS) if is_open else ""]
 
 
-def _build_entries(cat: Catalogue, counts: list[int], sectors, rng: random.Random) -> None:
+def _build_entries(cat: Catalogue, counts: list[int], sectors, rng: random.Random, item_count=_ITEM_COUNT) -> None:
     first_day, last_day = date(2018, 1, 1).toordinal(), TODAY.toordinal() - 1
     seq = 0
     for di, dept in enumerate(cat.depts):
         if not counts[di]:
             continue
-        sec = sectors[dept.sector]
+        sec = sectors[dept.vocab]
         systems = [cat.systems[s][S["系统编码"]] for s in cat.dept_systems[di]]
         used_titles: set[str] = set()
         codes: list[str] = []
@@ -251,7 +262,7 @@ def _build_entries(cat: Catalogue, counts: list[int], sectors, rng: random.Rando
                 title += f"（{2014 + renamed}年度）" if renamed <= 11 else f"（第{renamed - 10}批）"
             used_titles.add(title)
 
-            k = _ITEM_COUNT(rng)
+            k = item_count(rng)
             pool = sec.items[stem]
             picked = [pool[i] for i in sorted(rng.sample(range(len(pool)), k))]
             full = rng.random() < 0.6
@@ -288,8 +299,8 @@ def _build_entries(cat: Catalogue, counts: list[int], sectors, rng: random.Rando
             cat.entry_dept.append(di)
 
 
-def _build_flows(cat: Catalogue, rng: random.Random) -> None:
-    """About one flow per 4 entries: up a level (县 → 市 → 省), across departments, or within one."""
+def _build_flows(cat: Catalogue, rng: random.Random, count: int) -> None:
+    """`count` flows: up a level (县 → 市 → 省), across departments, or within one."""
     n_sys = len(cat.systems)
     if n_sys < 2 or not cat.entries:
         return
@@ -299,7 +310,7 @@ def _build_flows(cat: Catalogue, rng: random.Random) -> None:
     for di in cat.dept_systems:
         with_systems.setdefault(cat.depts[di].region, []).append(di)
     entry_code, entry_sources = E["信息资源代码"], E["来源信息系统"]
-    for n in range(len(cat.entries) // 4):
+    for n in range(count):
         e = rng.randrange(len(cat.entries))
         row = cat.entries[e]
         src = code_index[rng.choice(row[entry_sources].split(";"))]

@@ -33,13 +33,13 @@ def random_uscc(rng: random.Random, region: str, taken: set[str]) -> str:
 
 class Dept:
     __slots__ = ("uscc", "name", "parent", "level", "region", "region_name", "upper_region",
-                 "sector", "sector_no", "weight")
+                 "sector", "sector_no", "vocab", "weight")
 
     def __init__(self, name, parent, level, region, region_name, upper_region, sector_index):
-        key, _, _, _, weight = names.SECTORS[sector_index]
+        key, _, _, _, weight, vocab = names.ALL_SECTORS[sector_index]
         self.name, self.parent, self.level = name, parent, level
         self.region, self.region_name, self.upper_region = region, region_name, upper_region
-        self.sector, self.sector_no = key, sector_index + 1
+        self.sector, self.sector_no, self.vocab = key, sector_index + 1, vocab
         self.weight = LEVEL_WEIGHT[level] * weight
         self.uscc = ""
 
@@ -56,28 +56,29 @@ class Dept:
                 self.region]
 
 
-def _sectors_at(level_column: int) -> list[int]:
-    return [i for i, s in enumerate(names.SECTORS) if s[level_column]]
+def _sectors_at(level_column: int, table=names.SECTORS) -> list[int]:
+    return [i for i, s in enumerate(table) if s[level_column]]
 
 
-def _region(out, region_name, region, upper, level, column, how_many, parent):
+def _region(out, region_name, region, upper, level, column, how_many, parent, table=names.SECTORS):
     """Append the government of a region and the first `how_many - 1` of its departments."""
-    sectors = _sectors_at(column)[:max(1, how_many)]
+    sectors = _sectors_at(column, table)[:max(1, how_many)]
     gov = None
     for i in sectors:
-        suffix = names.SECTORS[i][column]
+        suffix = names.ALL_SECTORS[i][column]
         dept = Dept(region_name + suffix, gov or parent, level, region, region_name, upper, i)
         out.append(dept)
         gov = gov or dept
     return gov
 
 
-def plan_departments(entries: int, rng: random.Random) -> list["Dept"]:
+def plan_departments(entries: int, rng: random.Random, budget: int | None = None) -> list["Dept"]:
     """Departments for `entries` entries: the province first, then 市州, then 县市区.
 
-    About one department per ENTRIES_PER_DEPARTMENT entries: a tiny catalogue has a few provincial
-    departments only; 100,000 entries reach all 14 市州 and most of the 县市区."""
-    budget = max(4, entries // ENTRIES_PER_DEPARTMENT)
+    About one department per ENTRIES_PER_DEPARTMENT entries (or `budget`, at most the core departments
+    of each government): a tiny catalogue has a few provincial departments only; 100,000 entries reach
+    all 14 市州 and most of the 县市区."""
+    budget = max(4, entries // ENTRIES_PER_DEPARTMENT) if budget is None else max(1, budget)
     out: list[Dept] = []
     prov_name, prov_code = names.PROVINCE
     province = _region(out, prov_name, prov_code, "", "省", 1, budget, None)
@@ -93,15 +94,64 @@ def plan_departments(entries: int, rng: random.Random) -> list["Dept"]:
     rest = budget - len(out)
     county_size = len(_sectors_at(3))
     if rest > 0 and len(city_govs) == len(names.CITIES):
-        lists = [names.counties(ci) for ci in range(len(names.CITIES))]
-        order = [(ci, c) for j in range(max(map(len, lists)))
-                 for ci, lst in enumerate(lists) if j < len(lst) for c in [lst[j]]]
+        order = county_order()
         n_counties = min(len(order), math.ceil(rest / county_size))
         per_county = min(county_size, max(2, rest // n_counties))
         for ci, (name, code) in order[:n_counties]:
             city_code = names.CITIES[ci][1]
             _region(out, name, code, city_code, "县", 3, per_county, city_govs[ci])
+    return _with_usccs(out, rng)
+
+
+def county_order() -> list[tuple[int, tuple[str, str]]]:
+    """(市州 index, (name, code)) of every 县市区, the first of each 市州, then the second of each, …"""
+    lists = [names.counties(ci) for ci in range(len(names.CITIES))]
+    return [(ci, c) for j in range(max(map(len, lists)))
+            for ci, lst in enumerate(lists) if j < len(lst) for c in [lst[j]]]
+
+
+def _with_usccs(out: list[Dept], rng: random.Random) -> list[Dept]:
     taken: set[str] = set()
     for dept in out:  # parents precede children, so parent.uscc is set when a row is built
         dept.uscc = random_uscc(rng, dept.region, taken)
     return out
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """`total` in `parts` near-equal whole shares, the larger ones first."""
+    return [total // parts + (i < total % parts) for i in range(parts)]
+
+
+# Departments of one government at each level in a whole province (72 + 14 × 50 + 122 × 35 = 5,042), and
+# how much a department of each level catalogues relative to a county one (provincial departments hold
+# about a sixth of a province's entries, 市州 ones a third).
+PROVINCE_SIZES = {"省": 72, "市": 50, "县": 35}
+PROVINCE_LEVEL_WEIGHT = {"省": 16, "市": 3, "县": 1}
+SIZE_SPREAD = 1.0   # sigma of the log-normal factor on each department's weight: a few big ones, a long tail
+
+
+def plan_province(budget: int, rng: random.Random) -> list[Dept]:
+    """About `budget` departments spread over the whole province like a real one: the province, every
+    市州, and as many 县市区 as the budget allows (all 122 from 244 county departments on), each
+    government with its departments in the order of ALL_SECTORS (the core ones first). Each department's
+    weight (its share of the entries) is its level's and sector's times a log-normal factor."""
+    n_cities = len(names.CITIES)
+    order = county_order()
+    full = {level: size * n for (level, size), n in zip(PROVINCE_SIZES.items(), (1, n_cities, len(order)))}
+    budget = max(budget, 1 + n_cities + 2)
+    whole = sum(full.values())
+    n_prov = min(full["省"], max(1, round(budget * full["省"] / whole)))
+    n_city = min(full["市"], max(n_cities, round(budget * full["市"] / whole)))
+    n_county = min(full["县"], max(2, budget - n_prov - n_city))
+    n_counties = min(len(order), max(1, n_county // 2))
+    out: list[Dept] = []
+    prov_name, prov_code = names.PROVINCE
+    province = _region(out, prov_name, prov_code, "", "省", 1, n_prov, None, names.ALL_SECTORS)
+    city_govs = [_region(out, name, code, prov_code, "市", 2, size, province, names.ALL_SECTORS)
+                 for (name, code, _), size in zip(names.CITIES, _split(n_city, n_cities))]
+    for (ci, (name, code)), size in zip(order, _split(n_county, n_counties)):
+        _region(out, name, code, names.CITIES[ci][1], "县", 3, size, city_govs[ci], names.ALL_SECTORS)
+    for dept in out:
+        dept.weight = (PROVINCE_LEVEL_WEIGHT[dept.level] * names.ALL_SECTORS[dept.sector_no - 1][4]
+                       * rng.lognormvariate(0.0, SIZE_SPREAD))
+    return _with_usccs(out, rng)

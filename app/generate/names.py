@@ -97,3 +97,66 @@ SUB_UNITS = {
 
 # GB/T 2260 style 行政层级 used in the 部门 sheet.
 LEVELS = ("省", "市", "县")
+
+# Further providers of a whole province (the `--province` plan only; the default plan uses SECTORS alone):
+# directly affiliated bodies, public institutions, courts and procuratorates, mass organisations and
+# vertically managed offices, as they appear among the providers of real provincial catalogues. Key, name at
+# province, 市州 and 县 level (None: no such body at that level), weight, and the sector whose vocabulary
+# (titles, systems, data items) they use.
+MORE_SECTORS = [
+    ("gajj", "公安厅交通警察总队", "公安局交通警察支队", "公安局交通警察大队", 3, "gat"),
+    ("xfjy", "消防救援总队", "消防救援支队", "消防救援大队", 2, "yjt"),
+    ("swj", "税务局", "税务局", "税务局", 3, "czt"),
+    ("qxj", "气象局", "气象局", "气象局", 2, "yjt"),
+    ("sbzx", "社会保险服务中心", "社会保险服务中心", "社会保险服务中心", 3, "rst"),
+    ("jyzx", "就业服务中心", "公共就业服务中心", "就业服务中心", 2, "rst"),
+    ("jkzx", "疾病预防控制中心", "疾病预防控制中心", "疾病预防控制中心", 3, "wjw"),
+    ("bdc", "不动产登记中心", "不动产登记中心", "不动产登记中心", 3, "zrt"),
+    ("ybzx", "医疗保障事务中心", "医疗保障事务中心", "医疗保障事务中心", 2, "ybj"),
+    ("zwfw", "政务服务中心", "政务服务中心", "政务服务中心", 2, "zwj"),
+    ("fy", "高级人民法院", "中级人民法院", "人民法院", 2, "sft"),
+    ("jcy", "人民检察院", "人民检察院", "人民检察院", 2, "sft"),
+    ("zgh", "总工会", "总工会", "总工会", 1, "rst"),
+    ("fl", "妇女联合会", "妇女联合会", "妇女联合会", 1, "mzt"),
+    ("cl", "残疾人联合会", "残疾人联合会", "残疾人联合会", 2, "mzt"),
+    ("hsh", "红十字会", "红十字会", "红十字会", 1, "wjw"),
+    ("kx", "科学技术协会", "科学技术协会", "科学技术协会", 1, "kjt"),
+    ("yc", "烟草专卖局", "烟草专卖局", "烟草专卖局", 1, "scjg"),
+    ("ldzc", "劳动人事争议仲裁院", "劳动人事争议仲裁院", "劳动人事争议仲裁院", 1, "rst"),
+    ("flyz", "法律援助中心", "法律援助中心", "法律援助中心", 1, "sft"),
+    ("xszz", "学生资助管理中心", "学生资助管理中心", "学生资助管理中心", 1, "edu"),
+    ("zljd", "建设工程质量安全监督总站", "建设工程质量安全监督站", "建设工程质量安全监督站", 1, "zjt"),
+    ("dwyf", "动物疫病预防控制中心", "动物疫病预防控制中心", "动物疫病预防控制中心", 1, "nynct"),
+    ("njzx", "农业机械化事务中心", "农业机械化事务中心", "农业机械化事务中心", 1, "nynct"),
+    ("ldjc", "劳动保障监察总队", "劳动保障监察支队", "劳动保障监察大队", 1, "rst"),
+    ("jtzf", "交通运输综合行政执法局", "交通运输综合行政执法支队", "交通运输综合行政执法大队", 1, "jtt"),
+    ("glzx", "公路事务中心", "公路建设养护中心", "公路建设养护中心", 2, "jtt"),
+    ("wsb", "外事办公室", "外事办公室", None, 1, "gov"),
+    ("sjj", "数据局", "数据局", None, 2, "zwj"),
+    ("gjj", "住房公积金管理中心", "住房公积金管理中心", None, 3, "zjt"),
+    ("rczx", "人才发展服务中心", "人才发展服务中心", None, 1, "rst"),
+    ("swzx", "水文水资源勘测中心", "水文水资源勘测中心", None, 1, "slt"),
+    ("ksy", "教育考试院", "教育考试院", None, 2, "edu"),
+    ("gsl", "工商业联合会", "工商业联合会", None, 1, "scjg"),
+    ("yjy", "药品检验研究院", "食品药品检验所", None, 1, "ypj"),
+    ("hjjc", "生态环境监测中心", "生态环境监测中心", None, 1, "sthjt"),
+    ("yzj", "邮政管理局", "邮政管理局", None, 1, "jtt"),
+    ("dzj", "地震局", None, None, 1, "yjt"),
+    ("zscq", "知识产权局", None, None, 1, "scjg"),
+    ("jyj", "监狱管理局", None, None, 1, "sft"),
+    ("jdj", "戒毒管理局", None, None, 1, "sft"),
+    ("zyy", "中医药管理局", None, None, 1, "wjw"),
+    ("wwj", "文物局", None, None, 1, "wlt"),
+    ("nky", "农业科学院", None, None, 1, "nynct"),
+    ("sky", "社会科学院", None, None, 1, "kjt"),
+    ("jjxx", "经济研究信息中心", None, None, 1, "fgw"),
+    ("dzy", "地质院", None, None, 1, "zrt"),
+    ("lky", "林业科学院", None, None, 1, "lyj"),
+    ("tjy", "特种设备检验检测研究院", None, None, 1, "scjg"),
+    ("txj", "通信管理局", None, None, 1, "gxt"),
+    ("cgzf", None, "城市管理和综合执法局", "城市管理和综合执法局", 3, "zjt"),
+    ("rmt", None, "融媒体中心", "融媒体中心", 1, "wlt"),
+    ("zfbz", None, "住房保障服务中心", "住房保障服务中心", 1, "zjt"),
+    ("gzc", None, "公证处", "公证处", 1, "sft"),
+]
+ALL_SECTORS = [s + (s[0],) for s in SECTORS] + MORE_SECTORS
