@@ -11,9 +11,12 @@ from .edit import edit_router
 from .entry import entry_router
 from .home import home_router
 from .importing import import_router
+from .query import query_router
+from .requests import requests_router
 from .review import review_router
 from .search import search_router
 from .session import session_router
+from .systems import systems_router
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # /static/vendor/<name> -> the folder of an npm package's built files (installed by `govcat assets`)
@@ -31,6 +34,9 @@ def pages_router() -> APIRouter:
     router.include_router(edit_router())     # before entry_router: /entry/{code}/edit is not an entry code
     router.include_router(entry_router())
     router.include_router(review_router())
+    router.include_router(requests_router())
+    router.include_router(systems_router())
+    router.include_router(query_router())
     router.include_router(import_router())
     return router
 
