@@ -154,7 +154,8 @@ def form_values(kind: Kind, body: dict | None) -> tuple[dict[str, str], list[dic
     """The record's fields and its nested rows as the form's text (an empty form for None)."""
     body = body or {}
     values = {c.header: cell(body.get(c.header)) for c in kind.sheet.columns}
-    items = [{f.header: cell(row.get(f.header)) for f in item_fields(kind, "zh")} for row in body.get(kind.items or "", [])]
+    nested = item_fields(kind, "zh")
+    items = [{f.header: cell(row.get(f.header)) for f in nested} for row in body.get(kind.items or "", [])]
     return values, items
 
 

@@ -37,6 +37,7 @@ from ...catalogue.workflow import transition
 from ..auth import AccessDep, CatalogueDep
 from ..rest import STATUS
 from .render import language, page
+from .search import entry_url
 
 # URL segment -> the REST API's kind (the entry page /entry/{code} is another module's; its form is here)
 PAGE_KINDS = {"entry": KINDS["entries"], "department": KINDS["departments"], "system": KINDS["systems"],
@@ -86,11 +87,15 @@ def parse_form(kind: Kind, form) -> tuple[dict[str, str], list[dict[str, str]]]:
     return values, items
 
 
-def conflict_rows(kind: Kind, theirs: dict, values: dict[str, str], items: list[dict[str, str]], lang: str) -> list[dict]:
+def conflict_rows(kind: Kind, theirs: dict, values: dict[str, str], items: list[dict[str, str]],
+                  lang: str) -> list[dict]:
     """The stored record (theirs) beside the one the user sent (yours), field by field."""
     stored, stored_items = form_values(kind, theirs)
-    rows = [{"label": f.label, "theirs": stored[f.header], "yours": values.get(f.header, "").strip(),
-             "differs": stored[f.header] != values.get(f.header, "").strip()} for f in form_fields(kind.sheet_name, lang)]
+    rows = []
+    for f in form_fields(kind.sheet_name, lang):
+        yours = values.get(f.header, "").strip()
+        rows.append({"label": f.label, "theirs": stored[f.header], "yours": yours,
+                     "differs": stored[f.header] != yours})
     if kind.items:
         def lines(rows_):
             return "\n".join(" · ".join(v.strip() for v in row.values() if v.strip()) for row in rows_)
@@ -126,7 +131,7 @@ def form_page(request: Request, access: Access, kind: Kind, *, code: str | None,
                 rejected=status == 422,
                 submit_action=f"/entry/{quote(code, safe='/')}/submit" if kind.items and code else None,
                 may_submit=bool(kind.items and code and meta and meta.get("state") in EDITABLE_STATES),
-                entry_link="/entry/" + quote(code, safe="/") if kind.items and code else None)
+                entry_link=entry_url(code) if kind.items and code else None)
 
 
 def summary(kind: Kind, placed, ids: dict[str, str], nested, labels: dict[str, str]) -> list[dict]:
@@ -155,7 +160,8 @@ def _edit_routes(router: APIRouter, slug: str, kind: Kind) -> None:
             return None, login_redirect(request)
         record, body = await run_in_threadpool(stored_record, cat, kind, code)
         if record is None:
-            return None, refused(request, access, 404, f"没有代码为 {code} 的{kind.zh}。", f"There is no {kind.en} {code}.")
+            return None, refused(request, access, 404, f"没有代码为 {code} 的{kind.zh}。",
+                                 f"There is no {kind.en} {code}.")
         if not access.may_write(await run_in_threadpool(owner_of_record, cat, kind, record)):
             return None, forbidden(request, access)
         return (record, body), None
@@ -233,7 +239,8 @@ async def refusal(request, access, cat, kind: Kind, exc: WriteError, code, value
     if exc.kind == "stale":
         _record, theirs = await run_in_threadpool(stored_record, cat, kind, code)
         if theirs is None:
-            return refused(request, access, 404, f"{kind.zh} {code} 已被删除。", f"The {kind.en} {code} has been deleted.")
+            return refused(request, access, 404, f"{kind.zh} {code} 已被删除。",
+                           f"The {kind.en} {code} has been deleted.")
         rows = conflict_rows(kind, theirs, values, items, language(request))
         common.update(version=theirs[META]["version"], meta=theirs[META])
         return form_page(request, access, kind, status=409, conflict=rows, theirs_meta=theirs[META], **common)

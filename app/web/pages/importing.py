@@ -59,9 +59,15 @@ def job_view(job, lang: str) -> dict:
         view["groups"] = grouped(outcome.report, lang)
         view["totals"] = outcome.report.by_severity()
         view["counts"] = {"new": len(outcome.new), "changed": len(outcome.changed), "unchanged": outcome.unchanged,
-                          "records": sum(outcome.report.counts.values()), "shown": min(len(outcome.report.results), SHOWN_RESULTS),
+                          "records": sum(outcome.report.counts.values()),
+                          "shown": min(len(outcome.report.results), SHOWN_RESULTS),
                           "results": len(outcome.report.results), "sheets": outcome.report.counts}
     return view
+
+
+def missing(request: Request, access: Access):
+    return refused(request, access, 404, "没有这次导入（上传的文件只保留一天）。",
+                   "There is no such import (uploads are kept for a day).")
 
 
 def import_router() -> APIRouter:
@@ -71,7 +77,8 @@ def import_router() -> APIRouter:
         if access.anonymous:
             return login_redirect(request)
         if not may_import(access):
-            return refused(request, access, 403, "导入只对编辑和管理员开放。", "Only editors and admins import workbooks.")
+            return refused(request, access, 403, "导入只对编辑和管理员开放。",
+                           "Only editors and admins import workbooks.")
         return None
 
     @router.get("/import")
@@ -95,7 +102,8 @@ def import_router() -> APIRouter:
             return answer
         if file is None or not file.filename or not file.filename.lower().endswith(SUFFIXES):
             return page(request, access, "import.html", status=400, job=None,
-                        error=("请选择一个 .xlsx 工作簿（按模板填写）。", "Choose an .xlsx workbook (filled in after the template)."))
+                        error=("请选择一个 .xlsx 工作簿（按模板填写）。",
+                               "Choose an .xlsx workbook (filled in after the template)."))
         job = await run_in_threadpool(imports_of(request, cat).add, access, file.filename,
                                       lambda out: shutil.copyfileobj(file.file, out, 1 << 20))
         return RedirectResponse(f"/import/{job.id}", status_code=303)
@@ -106,8 +114,7 @@ def import_router() -> APIRouter:
             return answer
         job = imports_of(request, cat).get(job_id, access)
         if job is None:
-            return refused(request, access, 404, "没有这次导入（上传的文件只保留一天）。",
-                           "There is no such import (uploads are kept for a day).")
+            return missing(request, access)
         return page(request, access, "import.html", error=None, **job_view(job, language(request)))
 
     @router.get("/import/{job_id}/status")
@@ -123,8 +130,7 @@ def import_router() -> APIRouter:
             return answer
         job = imports_of(request, cat).commit(job_id, access)
         if job is None:
-            return refused(request, access, 404, "没有这次导入（上传的文件只保留一天）。",
-                           "There is no such import (uploads are kept for a day).")
+            return missing(request, access)
         return RedirectResponse(f"/import/{job.id}", status_code=303)
 
     return router

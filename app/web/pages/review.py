@@ -19,6 +19,7 @@ from ..auth import AccessDep, CatalogueDep
 from .edit import login_redirect, refused
 from .entry import fields
 from .render import language, page
+from .search import entry_url
 
 ENTRIES = KINDS["entries"]
 SUBMITTED = "待审核"
@@ -41,7 +42,7 @@ def queue(cat, access: Access, number: int, lang: str) -> tuple[int, list[dict]]
         shown.append({"code": code, "title": body.get("信息资源名称"), "provider": body.get("信息资源提供方"),
                       "meta": body[META], "fields": fields(body, ENTRIES.sheet_name, lang, True),
                       "item_count": len(body.get(ENTRIES.items) or []),
-                      "href": "/entry/" + quote(code, safe="/"), "action": "/review/" + quote(code, safe="/")})
+                      "href": entry_url(code), "action": "/review/" + quote(code, safe="/")})
     return found.total, shown
 
 
@@ -58,6 +59,10 @@ async def review_page(request: Request, access: Access, cat, status: int = 200, 
                 pages=pages, notice=notice, problem=problem or {"code": None})
 
 
+def closed(request: Request, access: Access):
+    return refused(request, access, 403, "审核页只对审核员和管理员开放。", "Only reviewers and admins review entries.")
+
+
 def review_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -66,7 +71,7 @@ def review_router() -> APIRouter:
         if access.anonymous:
             return login_redirect(request)
         if not may_review(access):
-            return refused(request, access, 403, "审核页只对审核员和管理员开放。", "Only reviewers and admins review entries.")
+            return closed(request, access)
         return await review_page(request, access, cat)
 
     @router.post("/review/{code:path}/{action}")
@@ -74,10 +79,11 @@ def review_router() -> APIRouter:
         if access.anonymous:
             return login_redirect(request)
         if not may_review(access) or action not in DONE:
-            return refused(request, access, 403, "审核页只对审核员和管理员开放。", "Only reviewers and admins review entries.")
+            return closed(request, access)
         reason = str((await request.form()).get("reason", "")).strip() or None
         try:
-            await run_in_threadpool(transition, cat, code, action, access.user.name, reason if action == "return" else None)
+            await run_in_threadpool(transition, cat, code, action, access.user.name,
+                                    reason if action == "return" else None)
         except (UserError, HistoryError) as exc:
             problem = {"code": code, "zh": exc.zh, "en": exc.en, "reason": reason or ""}
             return await review_page(request, access, cat, status=409, problem=problem)
