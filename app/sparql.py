@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from .store import Graph
+from .terms import Term
 
 # Keywords that would write to the store or reach the network. A keyword counts only as a word of its own:
 # not inside a prefixed name (ex:service), a variable (?with) or a name with a hyphen. (A dot before
@@ -83,3 +84,101 @@ def run_query(graph: Graph, text: str, result_format: str) -> tuple[str, bytes]:
         raise QueryRefused(f"SPARQL 语法错误：{exc}", f"SPARQL syntax error: {exc}") from exc
     except ValueError as exc:
         raise QueryRefused(f"结果格式不适用：{exc}", f"unsuitable result format: {exc}") from exc
+
+
+# -- bound values for engines without bound parameters ------------------------------------------------------
+_CODE_TOKEN = re.compile(r"([?$][A-Za-z0-9_\u00B7-\uFFFF]+)|([A-Za-z_][\w.-]*:[\w.-]*|[A-Za-z_]\w*)|([({])|([)}])")
+_NOT_IRI = re.compile(r'[<>"{}|^`\\\s]')
+_BOUND_CALL = r"\bBOUND\s*\(\s*[?$]{}\s*\)"
+_CLAUSE_END = {"WHERE", "FROM", "LIMIT", "OFFSET", "HAVING", "VALUES", "GROUP", "ORDER", "SELECT"}
+
+
+def bind_terms(text: str, bindings: Mapping[str, Term] | None) -> str:
+    """`text` with each bound variable replaced by its value written as an RDF term: what pyoxigraph's
+    `substitutions` do, for SPARQL engines that take no bound parameters (SPARQL 1.1 has none).
+
+    The values are serialized terms (`Term.n3()`: IRIs checked, literals escaped), never raw text, and only
+    variables are replaced — not text inside strings, IRIs or comments. As with pyoxigraph, the variable
+    stays in the results: in a SELECT projection `?x` becomes `(<value> AS ?x)` (subqueries too, so that a
+    bound start reaches a property path inside one); in GROUP BY / ORDER BY it becomes `(<value>)`;
+    `BOUND(?x)` becomes `true`. A bound variable that the query assigns (`AS ?x`, `VALUES ?x`) is refused."""
+    if not bindings:
+        return text
+    values = {}
+    for name, term in bindings.items():
+        if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+            raise ValueError(f"not a variable name: {name!r}")
+        if _NOT_IRI.search(term.value if term.kind == "iri" else term.datatype or ""):
+            raise ValueError(f"not an IRI: {term!r}")
+        if term.language and not re.fullmatch(r"[A-Za-z]+(-[A-Za-z0-9]+)*", term.language):
+            raise ValueError(f"not a language tag: {term.language!r}")
+        if term.kind == "bnode":
+            raise ValueError("a blank node cannot be bound in a query text")
+        values[name] = term.n3()
+    out, last = [], 0
+    state = {"depth": 0, "projection": None, "modifier": None, "previous": ""}
+    for found in _STRINGS.finditer(text):
+        out.append(_bind_code(text[last:found.start()], values, state))
+        out.append(found.group(0))
+        last = found.end()
+    out.append(_bind_code(text[last:], values, state))
+    return "".join(out)
+
+
+def _bind_code(code: str, values: dict[str, str], state: dict) -> str:
+    """One stretch of query text between strings, IRIs and comments (the state carries over)."""
+    for name in values:
+        code = re.sub(_BOUND_CALL.format(re.escape(name)) + r"(?![A-Za-z0-9_])", "true", code, flags=re.IGNORECASE)
+    out, last = [], 0
+    for found in _CODE_TOKEN.finditer(code):
+        var, word, opening, closing = found.groups()
+        out.append(code[last:found.start()])
+        last = found.end()
+        token = found.group(0)
+        if opening:
+            state["depth"] += 1
+            if token == "{" and state["projection"] == state["depth"] - 1:
+                state["projection"] = None          # SELECT … { : the projection ended
+        elif closing:
+            state["depth"] -= 1
+            if state["modifier"] is not None and state["depth"] < state["modifier"]:
+                state["modifier"] = None
+        elif word:
+            upper = word.upper()
+            if upper in _CLAUSE_END:
+                state["projection"] = state["modifier"] = None
+            if upper == "SELECT":
+                state["projection"] = state["depth"]
+            elif upper == "BY" and state["previous"] in ("GROUP", "ORDER"):
+                state["modifier"] = state["depth"]
+            state["previous"] = upper
+        elif var and var[1:] in values:
+            if state["previous"] in ("AS", "VALUES"):
+                raise ValueError(f"the bound variable {var} is assigned by the query")
+            term = values[var[1:]]
+            if state["projection"] == state["depth"]:
+                token = f"({term} AS ?{var[1:]})"
+            elif state["modifier"] == state["depth"]:
+                token = f"({term})"
+            else:
+                token = term
+        if var:
+            state["previous"] = "?"
+        out.append(token)
+    out.append(code[last:])
+    return "".join(out)
+
+
+_LATERAL = re.compile(_KEYWORD.format("LATERAL"), re.IGNORECASE)
+
+
+def drop_lateral(text: str) -> str:
+    """`LATERAL { … }` written as a plain group `{ … }` (a join), for engines without LATERAL (an Oxigraph
+    extension, SPARQL 1.2 draft). The solutions are the same when the group binds every variable it reads
+    itself — as in govcat's lineage queries, where LATERAL only makes the join a lookup."""
+    out, last = [], 0
+    for found in _STRINGS.finditer(text):
+        out += [_LATERAL.sub(" ", text[last:found.start()]), found.group(0)]
+        last = found.end()
+    out.append(_LATERAL.sub(" ", text[last:]))
+    return "".join(out)

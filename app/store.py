@@ -324,6 +324,31 @@ def serialize_triples(triples: Iterable[tuple[Term, Term, Term]], fmt: str = "tt
                         format=_format(fmt), prefixes=dict(prefixes or {}))
 
 
+def serialize_quads(quads: Iterable[tuple[Term, Term, Term, str | None]], fmt: str = "nq", output: Path | None = None):
+    """Serialize quads (graph None: the default graph) without a store, to `output` or returned."""
+    found = (ox.Quad(from_term(s), from_term(p), from_term(o), ox.NamedNode(g) if g else ox.DefaultGraph())
+             for s, p, o, g in quads)
+    return ox.serialize(found, str(output) if output else None, format=_format(fmt))
+
+
+def parse_quads(data: bytes | str | None, fmt: str, path: Path | None = None, base_iri: str | None = None,
+                graph: str | None = None) -> Iterable[tuple[Term, Term, Term, str | None]]:
+    """The quads of `data` (or of the file `path`) without a store; triples go to `graph` (None: default)."""
+    try:
+        for q in ox.parse(data.encode("utf-8") if isinstance(data, str) else data, path=str(path) if path else None,
+                          format=_format(fmt), base_iri=base_iri):
+            g = q.graph_name.value if isinstance(q, ox.Quad) and isinstance(q.graph_name, ox.NamedNode) else graph
+            yield to_term(q.subject), to_term(q.predicate), to_term(q.object), g
+    except SyntaxError as exc:
+        raise RdfSyntaxError(str(exc)) from None
+
+
+def serialize_results(json_results: bytes, media_type: str) -> bytes:
+    """SPARQL results in JSON (solutions or a boolean) written in another results format (a media type)."""
+    parsed = ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+
+
 # -- SPARQL results over HTTP --------------------------------------------------------------------------
 _OFFERED = {   # what an endpoint answers for each kind of result, the default first
     "solutions": [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,

@@ -10,7 +10,7 @@ from ..generate.writer import write_xlsx
 from ..namespaces import XSD
 from ..queries import query
 from ..schema import concept_labels, sheets
-from ..store import Graph
+from ..engines import open_store
 from ..terms import iri
 from .repository import Catalogue
 
@@ -64,7 +64,9 @@ def restore(folder: Path, source: Path) -> Catalogue:
     if folder.exists() and any(folder.iterdir()):
         raise FileExistsError(f"{folder} is not empty; restore into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
-    graph = Graph(folder / "oxigraph")
+    graph = open_store(folder)
+    if graph.holds_at_least(1):     # an external engine that already holds data
+        raise FileExistsError("the SPARQL engine already holds data; restore into an empty one")
     graph.bulk_load_file(source, "trig" if source.suffix.lower() == ".trig" else "nq")
     graph.flush()
     del graph

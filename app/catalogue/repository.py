@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..engines import open_store
 from ..namespaces import GC, RDF_TYPE, XSD
 from ..paths import ONTOLOGY_DIR
 from ..queries import query
@@ -63,7 +64,7 @@ class Catalogue:
     def open(cls, folder: Path | None = None) -> "Catalogue":
         folder = Path(folder or default_store_path())
         folder.mkdir(parents=True, exist_ok=True)
-        cat = cls(folder, Graph(folder / "oxigraph"))
+        cat = cls(folder, open_store(folder))   # embedded in folder/oxigraph, or an external engine
         journal.recover(folder, cat.graph)
         cat._install_schema()
         return cat

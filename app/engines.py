@@ -1,0 +1,104 @@
+"""Where the catalogue's store lives: the embedded Oxigraph store in the store folder (the default), or an
+external SPARQL 1.1 server (Query, Update and Graph Store Protocol), chosen by settings. `open_store` is the
+one place that decides; engine differences are data in `QUIRKS`, nothing else branches on the engine.
+
+Settings (environment; README, "External SPARQL engines"):
+- GOVCAT_SPARQL_ENDPOINT: the query endpoint. Unset: the embedded store.
+- GOVCAT_SPARQL_UPDATE_ENDPOINT: the update endpoint (default: the query endpoint).
+- GOVCAT_GSP_ENDPOINT: the Graph Store Protocol endpoint, for bulk loads (default: none; updates only).
+- GOVCAT_SPARQL_ENGINE: oxigraph, virtuoso or sparql (plain SPARQL 1.1, no quirks; the default).
+- GOVCAT_SPARQL_TIMEOUT: seconds a request to the engine may take (default 600).
+
+The store folder still holds the journal of the change in flight (crash safety is unchanged: a change is
+written locally first, then applied to the engine, and applied again after a crash), the search index and
+the public view; the engine holds the records, history, users and the project's own graphs.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENT = {"query": "GOVCAT_SPARQL_ENDPOINT", "update": "GOVCAT_SPARQL_UPDATE_ENDPOINT",
+               "store": "GOVCAT_GSP_ENDPOINT", "engine": "GOVCAT_SPARQL_ENGINE", "timeout": "GOVCAT_SPARQL_TIMEOUT"}
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """What an engine does differently from SPARQL 1.1 (and what it offers beyond it), as data."""
+    lateral: bool = False            # understands LATERAL (Oxigraph, SPARQL 1.2 draft); else LATERAL { } → { }
+    ask_as_select: bool = False      # answers ASK as one solution of ?__ASK_RETVAL (1 or 0)
+    numeric_booleans: bool = False   # writes xsd:boolean results as "1" / "0"
+    bnodes_in_data: bool = True      # takes blank nodes in INSERT DATA (Virtuoso: only in INSERT … WHERE {})
+    dataset_upload: bool = False     # its Graph Store endpoint takes N-Quads for many graphs in one POST
+    unbound_transitive: bool = True  # evaluates `?a p+ ?b` with both ends unbound (Virtuoso: "transitive
+                                     # start not given"); govcat's own queries always bind the start
+    system_graphs: tuple[str, ...] = ()   # IRI prefixes of the engine's own graphs, never govcat's data
+    timeout_parameter: str | None = None  # query parameter taking a time limit in milliseconds
+    max_update_bytes: int = 8 << 20  # size of one update request; larger writes are split (at graph borders)
+
+
+QUIRKS = {
+    "sparql": Quirks(),
+    "oxigraph": Quirks(lateral=True, dataset_upload=True, max_update_bytes=64 << 20),
+    "virtuoso": Quirks(ask_as_select=True, numeric_booleans=True, bnodes_in_data=False, unbound_transitive=False,
+                       system_graphs=("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                                      "http://localuriqaserver/"),
+                       timeout_parameter="timeout", max_update_bytes=2 << 20),
+}
+
+
+@dataclass(frozen=True)
+class Engine:
+    query: str
+    update: str
+    store: str | None = None       # Graph Store Protocol endpoint
+    name: str = "sparql"
+    timeout: float = 600.0
+    quirks: Quirks = field(default_factory=Quirks)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Engine | None":
+        """The external engine the environment names, or None for the embedded store."""
+        environ = os.environ if environ is None else environ
+        query = environ.get(ENVIRONMENT["query"], "").strip()
+        if not query:
+            return None
+        name = environ.get(ENVIRONMENT["engine"], "").strip().lower() or "sparql"
+        if name not in QUIRKS:
+            raise ValueError(f"{ENVIRONMENT['engine']} must be one of {', '.join(QUIRKS)}, not {name!r}")
+        for key in ("query", "update", "store"):
+            value = environ.get(ENVIRONMENT[key], "").strip()
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{ENVIRONMENT[key]} must be an http(s) URL, not {value!r}")
+        try:
+            timeout = float(environ.get(ENVIRONMENT["timeout"], "") or 600)
+        except ValueError:
+            raise ValueError(f"{ENVIRONMENT['timeout']} must be a number of seconds") from None
+        return cls(query=query, update=environ.get(ENVIRONMENT["update"], "").strip() or query,
+                   store=environ.get(ENVIRONMENT["store"], "").strip() or None, name=name, timeout=timeout,
+                   quirks=QUIRKS[name])
+
+    def adapt(self, text: str) -> str:
+        """A query of govcat's, in the dialect of this engine (the only rewrite: LATERAL where unknown)."""
+        if self.quirks.lateral:
+            return text
+        from .sparql import drop_lateral
+        return drop_lateral(text)
+
+
+def open_store(folder: Path):
+    """The catalogue's store for the store folder `folder`: the embedded store in `folder`/oxigraph, or the
+    external engine the settings name. The one place that chooses."""
+    engine = Engine.from_env()
+    if engine is None:
+        from .store import Graph
+        return Graph(Path(folder) / "oxigraph")
+    from .remote_store import RemoteGraph
+    return RemoteGraph(engine)
+
+
+def external_engine() -> Engine | None:
+    """The external engine in use (None: the embedded store)."""
+    return Engine.from_env()

@@ -1,0 +1,392 @@
+"""The catalogue's store on an external SPARQL 1.1 server: `RemoteGraph` has the methods of `govcat.store.Graph`
+that the catalogue, its journal, the analytics, search, lineage and the public view use, spoken over HTTP.
+
+- Queries: SPARQL 1.1 Protocol, form-encoded POST (every engine takes it; Virtuoso 7.2 hangs on a direct
+  application/sparql-query body), results as application/sparql-results+json turned into `Term` values.
+  Bound values: SPARQL has no bound parameters, so `govcat.sparql.bind_terms` writes them into the query
+  as serialized RDF terms — the one place that does it.
+- Writes: SPARQL 1.1 Update built from RDF terms of govcat's own data (parsed by govcat.store, written with
+  `Term.n3()`): DROP SILENT GRAPH, DELETE DATA, INSERT DATA (or INSERT … WHERE {} for blank nodes where the
+  engine refuses them in INSERT DATA). Large writes are split at graph borders; a graph with blank nodes is
+  never split. Where the engine takes N-Quads on its Graph Store endpoint, a bulk load is one POST of the file.
+- The engine's default graph must be the union of its named graphs (`oxigraph serve --union-default-graph`;
+  Virtuoso does so by itself): checked when the store is opened.
+No pyoxigraph here: parsing and serializing RDF goes through govcat.store.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import httpx
+
+from .engines import Engine
+from .namespaces import XSD, XSD_STRING
+from .sparql import bind_terms
+from .store import (EXTENSION_FORMATS, Graph, NotAcceptable, SerializedResults, negotiate, parse_quads,
+                    serialize_quads, serialize_results, serialize_triples)
+from .terms import Term, nt_iri
+
+JSON_RESULTS = "application/sparql-results+json"
+_ACCEPT = f"{JSON_RESULTS}, application/n-triples;q=0.9, text/turtle;q=0.8"
+_RDF_MEDIA = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "ttl", "application/rdf+xml": "rdf"}
+_RAW_MEDIA = {"json": JSON_RESULTS, "xml": "application/sparql-results+xml", "csv": "text/csv",
+              "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
+              "ntriples": "application/n-triples", "nt": "application/n-triples"}
+_ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+class EngineError(OSError):
+    """The engine could not be reached or refused a request (an OSError, as the embedded store's are)."""
+
+
+class RemoteGraph:
+    """The catalogue's store on `engine` (govcat.engines.Engine). Thread-safe (one HTTP connection pool)."""
+
+    path = None
+
+    def __init__(self, engine: Engine):
+        self.engine, self.quirks = engine, engine.quirks
+        self._http = httpx.Client(timeout=httpx.Timeout(engine.timeout, connect=10.0))
+        self._check_union()
+
+    def _check_union(self) -> None:
+        """The queries read the default graph as the union of the named graphs: refuse an engine that does
+        not. One triple of a named graph is looked up in the default graph; an empty store gets a probe."""
+        one = "{ SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1 }"
+        if self.ask(f"ASK {one}"):
+            union = self.ask(f"ASK {{ {one} FILTER EXISTS {{ ?s ?p ?o }} }}")
+        else:
+            probe = "<urn:govcat:union-check>"
+            self._update(f"INSERT DATA {{ GRAPH {probe} {{ {probe} {probe} {probe} }} }}")
+            try:
+                union = self.ask(f"ASK {{ {probe} {probe} {probe} }}")
+            finally:
+                self._update(f"DROP SILENT GRAPH {probe}")
+        if not union:
+            raise EngineError(f"the default graph of {self.engine.query} is not the union of its named graphs "
+                              "(start oxigraph serve with --union-default-graph)")
+
+    # -- HTTP -----------------------------------------------------------------------------------------
+    def _post(self, url: str, timeout: float | None = None, **kwargs) -> httpx.Response:
+        try:
+            response = self._http.post(url, timeout=timeout or httpx.USE_CLIENT_DEFAULT, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TimeoutError(f"{url} did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise EngineError(f"cannot reach the SPARQL engine at {url}: {exc}") from exc
+        if response.status_code == 400:
+            raise SyntaxError(response.text.strip()[:2000])
+        if response.status_code >= 300:
+            raise EngineError(f"the SPARQL engine at {url} answered {response.status_code}: {response.text[:2000]}")
+        return response
+
+    def _update(self, text: str) -> None:
+        self._post(self.engine.update, content=text.encode("utf-8"),
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def _request(self, text: str, accept: str = _ACCEPT, timeout: float | None = None,
+                 params: Mapping[str, list[str]] | None = None) -> httpx.Response:
+        form = {"query": self.engine.adapt(text)} | {k: list(vs) for k, vs in (params or {}).items() if vs}
+        if timeout and self.quirks.timeout_parameter:
+            form[self.quirks.timeout_parameter] = str(int(timeout * 1000))
+        return self._post(self.engine.query, timeout=timeout, data=form, headers={"Accept": accept})
+
+    def _results(self, response: httpx.Response):
+        """("solutions", variables, rows) | ("boolean", value) | ("graph", triples) from an engine's answer."""
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media in _RDF_MEDIA:
+            return "graph", [(s, p, o) for s, p, o, _g in parse_quads(response.content, _RDF_MEDIA[media])]
+        body = json.loads(response.content)
+        if "boolean" in body:
+            return "boolean", bool(body["boolean"])
+        names = body["head"].get("vars", [])
+        rows = [{n: self._term(b[n]) if n in b else None for n in names} for b in body["results"]["bindings"]]
+        if self.quirks.ask_as_select and names == ["__ASK_RETVAL"]:
+            return "boolean", bool(rows) and rows[0]["__ASK_RETVAL"].value not in ("0", "false")
+        cap = response.headers.get("x-sparql-maxrows")    # Virtuoso's ResultSetMaxRows cut the answer
+        if cap is not None and len(rows) >= int(cap):
+            raise EngineError(f"the engine cut the results at {cap} rows: raise its limit (Virtuoso: "
+                              "[SPARQL] ResultSetMaxRows in virtuoso.ini)")
+        return "solutions", names, rows
+
+    def _term(self, cell: dict) -> Term:
+        kind, value = cell["type"], cell["value"]
+        if kind == "uri":
+            return Term("iri", value)
+        if kind == "bnode":   # engine labels (Virtuoso: nodeID://b10001) as valid, stable blank node labels
+            return Term("bnode", re.sub(r"[^A-Za-z0-9]", "", value) or "b")
+        if cell.get("xml:lang"):
+            return Term("literal", value, None, cell["xml:lang"])
+        datatype = cell.get("datatype") or XSD_STRING
+        if datatype == XSD + "boolean" and self.quirks.numeric_booleans and value in ("1", "0"):
+            value = "true" if value == "1" else "false"
+        return Term("literal", value, datatype)
+
+    def _own(self, graph: str | None) -> bool:
+        return graph is not None and not graph.startswith(self.quirks.system_graphs or ("\0",))
+
+    # -- querying ------------------------------------------------------------------------------------
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
+        found = self._results(self._request(bind_terms(query, bindings)))
+        if found[0] != "solutions":
+            raise ValueError("not a SELECT query")
+        _kind, names, rows = found
+        missing = [n for n in (bindings or {}) if n not in names]   # `SELECT *`: the bound value stays in the rows
+        for row in rows:
+            row.update({n: bindings[n] for n in missing})
+        return rows
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        found = self._results(self._request(bind_terms(query, bindings)))
+        if found[0] != "boolean":
+            raise ValueError("not an ASK query")
+        return found[1]
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[tuple[Term, Term, Term]]:
+        found = self._results(self._request(bind_terms(query, bindings), accept="application/n-triples"))
+        if found[0] != "graph":
+            raise ValueError("not a CONSTRUCT or DESCRIBE query")
+        return found[1]
+
+    def query_serialized(self, query: str, accept: str | None = None, *, row_cap: int = 0,
+                         union_default: bool = True, default_graphs: Iterable[str] | None = None,
+                         named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
+                         bindings: Mapping[str, Term] | None = None, timeout: float | None = None) -> SerializedResults:
+        """As `Graph.query_serialized`, the query run by the engine (its default graph is always the union;
+        a FROM in the query or `default_graphs` / `named_graphs` choose another dataset). Raises SyntaxError
+        (the engine refused the query), NotAcceptable, TimeoutError, EngineError."""
+        text = bind_terms(query, bindings)
+        if base_iri and not re.search(r'[<>"{}|^`\\\s]', base_iri):
+            text = f"BASE <{base_iri}>\n{text}"
+        params = {"default-graph-uri": list(default_graphs or ()), "named-graph-uri": list(named_graphs or ())}
+        found = self._results(self._request(text, timeout=timeout, params=params))
+        media = negotiate(accept, found[0])
+        if media is None:
+            from .store import offered_formats
+            raise NotAcceptable(found[0], [m for m, _iri in offered_formats(found[0])])
+        return _serialized(found, media, row_cap)
+
+    def query_raw(self, query: str, result_format: str) -> tuple[str, bytes]:
+        """Any query, its results serialized as `govcat query --format` asks (as `Graph.query_raw`)."""
+        found = self._results(self._request(query))
+        if found[0] == "graph":
+            result_format = {"json": "turtle", "csv": "turtle", "tsv": "turtle", "xml": "rdf"}.get(result_format,
+                                                                                                  result_format)
+            media = _RAW_MEDIA.get(result_format, "application/rdf+xml" if result_format == "rdf" else None)
+        else:
+            media = _RAW_MEDIA.get(result_format) if result_format in ("json", "xml", "csv", "tsv") else None
+        if media is None:
+            raise ValueError(f"{result_format} is no format for {found[0]} results")
+        return found[0], _serialized(found, media, 0).body
+
+    # -- reading the store ------------------------------------------------------------------------------
+    def _quads(self, query: str, bindings: Mapping[str, Term] | None = None) -> Iterator[tuple[Term, Term, Term, str]]:
+        for row in self.select(query, bindings):
+            if self._own(row["g"].value):
+                yield row["s"], row["p"], row["o"], row["g"].value
+
+    def _own_quads(self) -> str:
+        """A pattern matching the quads of govcat's graphs (not the engine's own)."""
+        keep = " && ".join(f"!STRSTARTS(STR(?g), {json.dumps(p)})" for p in self.quirks.system_graphs)
+        return "GRAPH ?g { ?s ?p ?o }" + (f" FILTER({keep})" if keep else "")
+
+    def __len__(self) -> int:
+        return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._own_quads()} }}")[0]["n"].value)
+
+    def holds_at_least(self, n: int) -> bool:
+        return len(self.select(f"SELECT ?s WHERE {{ {self._own_quads()} }} LIMIT {int(n)}")) >= n
+
+    def all_quads(self) -> list[tuple[Term, Term, Term, str]]:
+        return list(self._quads(_ALL_QUADS))
+
+    def graph_names(self) -> set[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return {r["g"].value for r in rows if self._own(r["g"].value)}
+
+    def has_graph(self, graph: str) -> bool:
+        return self.ask(f"ASK {{ GRAPH {nt_iri(_checked(graph))} {{ ?s ?p ?o }} }}")
+
+    def _graph_triples(self, graph: str) -> list[tuple[Term, Term, Term]]:
+        rows = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {nt_iri(_checked(graph))} {{ ?s ?p ?o }} }}")
+        return [(r["s"], r["p"], r["o"]) for r in rows]
+
+    def graph_ntriples(self, graph: str) -> str:
+        """One named graph as canonical N-Triples (written by govcat.store, sorted), like the embedded store's."""
+        text = serialize_triples(self._graph_triples(graph), "nt").decode("utf-8")
+        return "".join(sorted(line + "\n" for line in text.splitlines() if line))
+
+    def dump_graph_to(self, graph: str, output: Path) -> None:
+        Path(output).write_text(self.graph_ntriples(graph), encoding="utf-8")
+
+    def dump_dataset(self, fmt: str = "nq", output: Path | None = None) -> bytes | None:
+        """Every quad of govcat's graphs (not the engine's own), N-Quads or TriG."""
+        if self.quirks.dataset_upload and self.engine.store and fmt == "nq" and output is not None:
+            with self._http.stream("GET", self.engine.store, headers={"Accept": "application/n-quads"}) as got:
+                if got.status_code == 200:
+                    with open(output, "wb") as out:
+                        for chunk in got.iter_bytes():
+                            out.write(chunk)
+                    return None
+        return serialize_quads(self._quads(_ALL_QUADS), fmt, output)
+
+    def triples_about(self, subject: str, graph: str | None = None) -> list[tuple[Term, Term, Term]]:
+        s = nt_iri(_checked(subject))
+        where = f"GRAPH {nt_iri(_checked(graph))} {{ {s} ?p ?o }}" if graph else f"GRAPH ?g {{ {s} ?p ?o }}"
+        rows = self.select(f"SELECT ?g ?p ?o WHERE {{ {where} }}")
+        subject_term = Term("iri", subject)
+        return [(subject_term, r["p"], r["o"]) for r in rows if graph or self._own(r["g"].value)]
+
+    def graphs_with_object(self, obj: Term) -> set[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {"o": obj})
+        return {r["g"].value for r in rows if self._own(r["g"].value)}
+
+    def graphs_with(self, predicate: str, obj: Term) -> set[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                           {"p": Term("iri", predicate), "o": obj})
+        return {r["g"].value for r in rows if self._own(r["g"].value)}
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def clear_graphs(self, graphs: Iterable[str]) -> None:
+        self._updates(f"DROP SILENT GRAPH {nt_iri(_checked(g))}" for g in graphs)
+
+    def remove_quads(self, quads: Iterable[tuple[Term, Term, Term, str]]) -> None:
+        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes):
+            if blank:
+                raise ValueError("quads with blank nodes cannot be removed by SPARQL (DELETE DATA)")
+            self._updates([f"DELETE DATA {{ {_in_graph(graph, lines)} }}"])
+
+    def add(self, triples: Iterable[tuple[Term, Term, Term]]) -> None:
+        self._insert((s, p, o, None) for s, p, o in triples)
+
+    def load(self, data: bytes | str, fmt: str, base_iri: str | None = None) -> None:
+        self._insert(parse_quads(data, fmt, base_iri=base_iri))
+
+    def load_into(self, data: bytes | str, fmt: str, graph: str) -> None:
+        self._insert(parse_quads(data, fmt, graph=graph))
+
+    def load_file(self, path: Path, fmt: str | None = None, base_iri: str | None = None) -> None:
+        fmt = fmt or EXTENSION_FORMATS.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise ValueError(f"cannot tell the RDF format of {path}")
+        if fmt in ("nq", "nquads") and self.quirks.dataset_upload and self.engine.store:
+            with open(path, "rb") as body:     # the file as it is, one request (Graph Store Protocol)
+                self._post(self.engine.store, content=body, headers={"Content-Type": "application/n-quads"})
+            return
+        self._insert(parse_quads(None, fmt, path=Path(path), base_iri=base_iri))
+
+    bulk_load_file = load_file
+
+    def flush(self) -> None:
+        """Nothing to do: every write is done when its request returns."""
+
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        self._update(f"BASE <{_checked(base_iri)}>\n{text}" if base_iri else text)
+
+    def backup(self, target: Path) -> None:
+        """An embedded copy of the whole store in the new folder `target` (for a SPARQL Update's scratch
+        copy): a dump and a bulk load, so linear in the store's size."""
+        with tempfile.TemporaryDirectory() as spill:
+            dump = Path(spill) / "dump.nq"
+            self.dump_dataset("nq", dump)
+            copy = Graph(Path(target))
+            copy.bulk_load_file(dump, "nq")
+            copy.flush()
+            del copy
+
+    def _insert(self, quads: Iterable[tuple[Term, Term, Term, str | None]]) -> None:
+        """INSERT DATA, the graphs grouped into as few operations as the size limit allows; a graph with blank
+        nodes in an INSERT … WHERE {} of its own where the engine refuses them in INSERT DATA."""
+        operations, blocks, size = [], [], 0
+        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes):
+            block = _in_graph(graph, lines)
+            if blank and not self.quirks.bnodes_in_data:
+                operations.append(f"INSERT {{ {block} }} WHERE {{}}")
+                continue
+            if blocks and size + len(block) > self.quirks.max_update_bytes:
+                operations.append("INSERT DATA { " + "\n".join(blocks) + " }")
+                blocks, size = [], 0
+            blocks.append(block)
+            size += len(block) + 1
+        if blocks:
+            operations.append("INSERT DATA { " + "\n".join(blocks) + " }")
+        self._updates(operations)
+
+    def _updates(self, operations: Iterable[str]) -> None:
+        """Run update operations, as few requests as the engine's size limit allows."""
+        batch, size = [], 0
+        for operation in operations:
+            if batch and size + len(operation) > self.quirks.max_update_bytes:
+                self._update(" ;\n".join(batch))
+                batch, size = [], 0
+            batch.append(operation)
+            size += len(operation) + 3
+        if batch:
+            self._update(" ;\n".join(batch))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _checked(value: str) -> str:
+    if re.search(r'[<>"{}|^`\\\s]', value):
+        raise ValueError(f"not an IRI: {value!r}")
+    return value
+
+
+def _in_graph(graph: str | None, lines: list[str]) -> str:
+    return " ".join(lines) if graph is None else f"GRAPH {nt_iri(_checked(graph))} {{ {' '.join(lines)} }}"
+
+
+def _units(quads: Iterable[tuple[Term, Term, Term, str | None]], limit: int) -> Iterator[tuple[str | None, list[str], bool]]:
+    """(graph, triple lines, has blank nodes): consecutive quads of one graph, at most `limit` characters
+    each, except that a graph with blank nodes stays whole (their labels are scoped to one operation)."""
+    graph, lines, size, blank = None, [], 0, False
+    for s, p, o, g in quads:
+        if lines and (g != graph or (size > limit and not blank)):
+            yield graph, lines, blank
+            lines, size, blank = [], 0, False
+        graph = g
+        line = f"{_term_text(s)} {_term_text(p)} {_term_text(o)} ."
+        lines.append(line)
+        size += len(line) + 1
+        blank = blank or s.kind == "bnode" or o.kind == "bnode"
+    if lines:
+        yield graph, lines, blank
+
+
+def _term_text(term: Term) -> str:
+    if term.kind == "iri":
+        _checked(term.value)
+    return term.n3()
+
+
+def _serialized(found, media: str, row_cap: int) -> SerializedResults:
+    """Results read from an engine, cut at `row_cap` (0: no cap), written in the media type `media`."""
+    kind = found[0]
+    if kind == "boolean":
+        return SerializedResults(kind, media, serialize_results(json.dumps({"head": {}, "boolean": found[1]}).encode(),
+                                                                media), False)
+    items = found[2] if kind == "solutions" else found[1]
+    cut = 0 < row_cap < len(items)
+    items = items[:row_cap] if cut else items
+    if kind == "graph":
+        return SerializedResults(kind, media, serialize_triples(items, media), cut)
+    names = found[1]
+    body = {"head": {"vars": names},
+            "results": {"bindings": [{n: _cell(t) for n, t in row.items() if t is not None and n in names}
+                                     for row in items]}}
+    return SerializedResults(kind, media, serialize_results(json.dumps(body).encode("utf-8"), media), cut)
+
+
+def _cell(term: Term) -> dict:
+    if term.kind == "iri":
+        return {"type": "uri", "value": term.value}
+    if term.kind == "bnode":
+        return {"type": "bnode", "value": term.value}
+    if term.language:
+        return {"type": "literal", "value": term.value, "xml:lang": term.language}
+    return {"type": "literal", "value": term.value, "datatype": term.datatype or XSD_STRING}
