@@ -9,6 +9,7 @@ Every test's page is screenshotted when the test ends (pass or fail) into test-a
 (GOVCAT_TEST_ARTIFACTS overrides the folder)."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -91,14 +92,30 @@ def web(small_xlsx, tmp_path_factory):
     stop_server(served.server, served.store)
 
 
+_launched: list = []     # (playwright, browser): one per process, shared by every module that imports the fixtures
+
+
+def shared_browser():
+    """Chromium, started once per test process. Each test module imports the fixtures, which makes each a
+    fixture of its own; a second sync_playwright() in the same process would fail, so they share this one."""
+    if not _launched:
+        path = ensure_chromium()
+        from playwright.sync_api import sync_playwright
+        driver = sync_playwright().start()
+        _launched.append((driver, driver.chromium.launch(executable_path=str(path), args=["--no-sandbox"])))
+        atexit.register(_close)
+    return _launched[0][1]
+
+
+def _close() -> None:
+    driver, launched = _launched.pop()
+    launched.close()
+    driver.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    path = ensure_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(path), args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    return shared_browser()
 
 
 @pytest.fixture
