@@ -25,6 +25,7 @@ from ...catalogue.records import (
     STATE_ALIASES,
     WORKFLOW_CLASS,
     find_record,
+    owner_of_record,
     record_json,
     visible,
 )
@@ -142,7 +143,17 @@ def read_entry(cat, code: str, access, lang: str, max_nodes: int) -> dict | None
     if access.internal:
         shown.update(findings=findings(cat, record, lang), versions=history(cat, record, lang),
                      lineage=lineage_view(cat, record, max_nodes, lang))
+    shown["actions"] = actions(cat, access, record, body[META]["state"])
     return shown
+
+
+def actions(cat, access, record: str, state: str | None) -> dict[str, bool]:
+    """What this user may start from the page: edit it (its department's editors, admins), ask for it (editors
+    of other departments and admins, once it is published; the request's rules R01–R04 decide the rest)."""
+    owner = owner_of_record(cat, ENTRIES, record)
+    role = access.user.role if access.user else None
+    return {"edit": access.may_write(owner),
+            "request": state == "已发布" and (role == "admin" or (role == "editor" and access.user.department != owner))}
 
 
 def entry_router() -> APIRouter:
