@@ -94,14 +94,16 @@ _CLAUSE_END = {"WHERE", "FROM", "LIMIT", "OFFSET", "HAVING", "VALUES", "GROUP", 
 
 
 def bind_terms(text: str, bindings: Mapping[str, Term] | None) -> str:
-    """`text` with each bound variable replaced by its value written as an RDF term: what pyoxigraph's
-    `substitutions` do, for SPARQL engines that take no bound parameters (SPARQL 1.1 has none).
+    """`text` with each bound variable given its value as an RDF term: what pyoxigraph's `substitutions` do,
+    for SPARQL engines that take no bound parameters (SPARQL 1.1 has none).
 
     The values are serialized terms (`Term.n3()`: IRIs checked, literals escaped), never raw text, and only
-    variables are replaced — not text inside strings, IRIs or comments. As with pyoxigraph, the variable
-    stays in the results: in a SELECT projection `?x` becomes `(<value> AS ?x)` (subqueries too, so that a
-    bound start reaches a property path inside one); in GROUP BY / ORDER BY it becomes `(<value>)`;
-    `BOUND(?x)` becomes `true`. A bound variable that the query assigns (`AS ?x`, `VALUES ?x`) is refused."""
+    variables are touched — not text inside strings, IRIs or comments. In patterns and expressions `?x`
+    becomes the term (so that a bound start reaches a property path, in subqueries too). A SELECT (or
+    subquery) that projects `?x` keeps it and gets `VALUES ?x { term }` at the head of its WHERE group, so the
+    variable stays in the results, as with pyoxigraph, and GROUP BY / ORDER BY ?x keep working; where ?x is
+    not projected, GROUP BY / ORDER BY ?x take `(term)`. `BOUND(?x)` becomes `true`. A bound variable that
+    the query assigns (`AS ?x`, `VALUES ?x`) is refused (ValueError)."""
     if not bindings:
         return text
     values = {}
@@ -116,7 +118,7 @@ def bind_terms(text: str, bindings: Mapping[str, Term] | None) -> str:
             raise ValueError("a blank node cannot be bound in a query text")
         values[name] = term.n3()
     out, last = [], 0
-    state = {"depth": 0, "projection": None, "modifier": None, "previous": ""}
+    state = {"depth": 0, "selects": [], "projection": False, "modifier": None, "previous": ""}
     for found in _STRINGS.finditer(text):
         out.append(_bind_code(text[last:found.start()], values, state))
         out.append(found.group(0))
@@ -126,9 +128,11 @@ def bind_terms(text: str, bindings: Mapping[str, Term] | None) -> str:
 
 
 def _bind_code(code: str, values: dict[str, str], state: dict) -> str:
-    """One stretch of query text between strings, IRIs and comments (the state carries over)."""
+    """One stretch of query text between strings, IRIs and comments (the state carries over). `selects`:
+    a stack of [depth, projected bound variables, WHERE group not opened yet] per SELECT."""
     for name in values:
         code = re.sub(_BOUND_CALL.format(re.escape(name)) + r"(?![A-Za-z0-9_])", "true", code, flags=re.IGNORECASE)
+    selects = state["selects"]
     out, last = [], 0
     for found in _CODE_TOKEN.finditer(code):
         var, word, opening, closing = found.groups()
@@ -136,32 +140,37 @@ def _bind_code(code: str, values: dict[str, str], state: dict) -> str:
         last = found.end()
         token = found.group(0)
         if opening:
+            if token == "{" and selects and selects[-1][2] and selects[-1][0] == state["depth"]:
+                selects[-1][2] = state["projection"] = False        # the WHERE group of the SELECT
+                token += "".join(f" VALUES ?{n} {{ {values[n]} }}" for n in sorted(selects[-1][1]))
             state["depth"] += 1
-            if token == "{" and state["projection"] == state["depth"] - 1:
-                state["projection"] = None          # SELECT … { : the projection ended
         elif closing:
             state["depth"] -= 1
+            while selects and state["depth"] < selects[-1][0]:
+                selects.pop()                                         # a subquery ended
             if state["modifier"] is not None and state["depth"] < state["modifier"]:
                 state["modifier"] = None
         elif word:
             upper = word.upper()
             if upper in _CLAUSE_END:
-                state["projection"] = state["modifier"] = None
+                state["projection"], state["modifier"] = False, None
             if upper == "SELECT":
-                state["projection"] = state["depth"]
+                selects.append([state["depth"], set(), True])
+                state["projection"] = True
             elif upper == "BY" and state["previous"] in ("GROUP", "ORDER"):
                 state["modifier"] = state["depth"]
             state["previous"] = upper
         elif var and var[1:] in values:
+            name = var[1:]
             if state["previous"] in ("AS", "VALUES"):
                 raise ValueError(f"the bound variable {var} is assigned by the query")
-            term = values[var[1:]]
-            if state["projection"] == state["depth"]:
-                token = f"({term} AS ?{var[1:]})"
+            level = selects[-1] if selects else None
+            if state["projection"] and level and level[0] == state["depth"]:
+                level[1].add(name)                                    # kept, bound by VALUES
             elif state["modifier"] == state["depth"]:
-                token = f"({term})"
-            else:
-                token = term
+                token = var if level and name in level[1] else f"({values[name]})"
+            elif not (state["modifier"] is not None and level and name in level[1]):
+                token = values[name]
         if var:
             state["previous"] = "?"
         out.append(token)
