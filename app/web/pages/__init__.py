@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .edit import edit_router
 from .entry import entry_router
+from .evaluation import evaluation_router
 from .home import home_router
 from .importing import import_router
 from .query import query_router
@@ -37,6 +38,7 @@ def pages_router() -> APIRouter:
     router.include_router(requests_router())
     router.include_router(systems_router())
     router.include_router(query_router())
+    router.include_router(evaluation_router())
     router.include_router(import_router())
     return router
 
