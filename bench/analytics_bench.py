@@ -22,23 +22,24 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import add_province_option, cached, generate, write_results  # noqa: E402
 
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def prepare(entries: int, plants: int) -> tuple[Path, dict]:
-    from govcat.generate import generate_catalogue
+def prepare(entries: int, plants: int, out: Path = HERE / "out", province: bool = False) -> tuple[Path, dict]:
     from govcat.generate.duplicates import plant_duplicates
-    root = HERE / "out" / f"analytics-{entries}"
+    root = cached(out, "analytics", entries, province)
     folder, store = root / "catalogue", root / "store"
     if not (root / "loaded").exists():
         import shutil
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         log(f"generating {entries:,} entries and planting {plants} duplicates and near-misses")
-        generate_catalogue(folder, entries=entries, seed=1)
+        generate(folder, entries, seed=1, province=province)
         plant_duplicates(folder, plants, seed=2)
         log("loading into the store")
         subprocess.run([sys.executable, "-m", "govcat", "load", str(folder), "--store", str(store)], check=True,
@@ -76,8 +77,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10000)
     parser.add_argument("--plants", type=int, default=100)
     parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    add_province_option(parser)
     args = parser.parse_args()
-    store, truth = prepare(args.entries, args.plants)
+    store, truth = prepare(args.entries, args.plants, args.out, args.province)
 
     from govcat.analytics import duplicates as d
     from govcat.analytics import zombies as z
@@ -107,8 +110,8 @@ def main() -> None:
     print()
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d')}")
-    print(f"| measure | govcat | all-pairs baseline |")
-    print(f"|---|---|---|")
+    print("| measure | govcat | all-pairs baseline |")
+    print("|---|---|---|")
     print(f"| duplicate detection, {n:,} systems (read + detect) | {t2 - t0:.1f} s | {extrapolated:,.0f} s "
           f"(extrapolated from {sample:,} in {base_seconds:.1f} s) |")
     print(f"| zombie evaluation, {n:,} systems | {t3 - t2:.2f} s | — |")
@@ -117,6 +120,11 @@ def main() -> None:
     print(f"| candidate pairs ≥ 0.5 | {len(pairs):,} | |")
     print(f"targets: duplicates ≤ 30 s: {'met' if t2 - t0 <= 30 else 'NOT met'}; "
           f"zombies ≤ 5 s: {'met' if t3 - t2 <= 5 else 'NOT met'}")
+    write_results(store.parent / "results.json", {
+        "entries": args.entries, "systems": n, "read_s": t1 - t0, "detect_s": t2 - t1, "duplicates_s": t2 - t0,
+        "pairs": len(pairs), "zombies_s": t3 - t2, "zombies": len(zombies), "baseline_sample": sample,
+        "baseline_sample_s": base_seconds, "baseline_extrapolated_s": extrapolated, "recall": recall,
+        "precision": precision, "planted": len(truth["duplicates"])})
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from common import add_province_option, cached, generate, write_results  # noqa: E402
 CKAN_PER_SECOND = 1.0
 TARGET_PER_SECOND = 500.0
 
@@ -51,25 +53,24 @@ def env_for(port: int) -> dict:
     return clean_env() | {"GOVCAT_BASE": f"http://127.0.0.1:{port}/id/"}
 
 
-def prepare(entries: int, out: Path, port: int) -> Path:
-    folder = out / f"harvest-{entries}"
+def prepare(entries: int, out: Path, port: int, province: bool = False) -> Path:
+    folder = cached(out, "harvest", entries, province)
     store = folder / "store"
     stamp = folder / "ready"
     if not stamp.exists() or stamp.read_text() != str(port):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        from govcat.generate import generate_catalogue
-        generate_catalogue(folder / "catalogue", entries=entries, seed=5)
+        generate(folder / "catalogue", entries, seed=5, province=province)
         subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store),
                         "--publish", "--as", "bench"], check=True, capture_output=True, env=env_for(port))
         stamp.write_text(str(port))
     return store
 
 
-def run_size(entries: int, out: Path, port: int) -> dict:
+def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict:
     import httpx
     import sparqlserver
-    store = prepare(entries, out, port)
+    store = prepare(entries, out, port, province)
     chosen = sparqlserver.free_port
     sparqlserver.free_port = lambda: port
     try:
@@ -77,7 +78,7 @@ def run_size(entries: int, out: Path, port: int) -> dict:
     finally:
         sparqlserver.free_port = chosen
     try:
-        target = out / f"harvest-{entries}" / "harvested"
+        target = store.parent / "harvested"
         shutil.rmtree(target, ignore_errors=True)
         timings = []
         for _ in range(2):     # a first harvest, then the same feed again (nothing changed)
@@ -118,10 +119,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--port", type=int, default=18931)
+    add_province_option(parser)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    results = [run_size(int(n), args.out, args.port) for n in args.sizes.split(",")]
-    (args.out / "harvest_results.json").write_text(json.dumps(results, indent=2))
+    results = [run_size(int(n), args.out, args.port, args.province) for n in args.sizes.split(",")]
+    write_results(args.out / "harvest_results.json", results)
     print(f"{'entries':>8} {'datasets':>8} {'pages':>5} {'harvest s':>9} {'ds/s':>7} {'CKAN ds/s':>9} {'target':>6} "
           f"{'again s':>7} {'rewritten':>9} {'export s':>8} {'over HTTP s':>11} {'export peak MiB':>15}")
     for r in results:

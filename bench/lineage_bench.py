@@ -19,7 +19,6 @@ The answers are checked to name the same flows. Results go to `--out/lineage-N/r
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from common import add_province_option, cached, generate, write_results  # noqa: E402
 
 CHAIN = [f"LB-{n}" for n in range(6)]
 BASELINE = """PREFIX gc: <https://w3id.org/govcat/def#>
@@ -83,15 +84,14 @@ print(len(cat.graph))
 """
 
 
-def prepare(entries: int, out: Path) -> Path:
-    from govcat.generate import generate_catalogue
+def prepare(entries: int, out: Path, province: bool = False) -> Path:
     from sparqlserver import clean_env
-    folder = out / f"lineage-{entries}"
+    folder = cached(out, "lineage", entries, province)
     store = folder / "store"
     if not (folder / "loaded").exists():
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        generate_catalogue(folder / "catalogue", entries=entries, seed=3)
+        generate(folder / "catalogue", entries, seed=3, province=province)
         subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store)],
                        check=True, capture_output=True, env=clean_env())
         (folder / "loaded").write_text(f"{time.perf_counter() - started:.1f} s\n")
@@ -123,10 +123,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    add_province_option(parser)
     args = parser.parse_args()
     from sparqlserver import add_user, json_rows, start_server, stop_server
 
-    store = prepare(args.entries, args.out)
+    store = prepare(args.entries, args.out, args.province)
     token = add_user(store, f"bench-{int(time.time())}", "viewer")
     server = start_server(store, {"GOVCAT_QUERY_TIMEOUT": "60", "GOVCAT_ROW_CAP": "10000"})
     client = server.client
@@ -161,9 +162,8 @@ def main() -> None:
         print(f"{name:48} {s['p50']:8.2f} {s['p95']:8.2f} {s['max']:8.2f} {s['n']:5d}")
     p95 = results["lineage /api/lineage/LB-0?direction=down"]["p95"]
     print(f"\ntarget p95 ≤ 20 ms: {'met' if p95 <= 20 else 'NOT met'} ({p95:.2f} ms)")
-    out = args.out / f"lineage-{args.entries}" / "results.json"
-    out.write_text(json.dumps({"entries": args.entries, "date": time.strftime("%Y-%m-%d"), "results": results},
-                              indent=1) + "\n")
+    write_results(store.parent / "results.json", {"entries": args.entries, "date": time.strftime("%Y-%m-%d"),
+                                                   "results": results})
 
 
 if __name__ == "__main__":

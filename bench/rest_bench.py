@@ -21,6 +21,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from common import add_province_option, cached, generate, write_results  # noqa: E402
 
 
 def stats(times: list[float]) -> str:
@@ -28,14 +30,13 @@ def stats(times: list[float]) -> str:
     return f"p50 {statistics.median(times):7.1f} ms  p95 {times[max(0, int(len(times) * 0.95) - 1)]:7.1f} ms"
 
 
-def prepare(entries: int, out: Path) -> Path:
-    folder = out / f"rest-{entries}"
+def prepare(entries: int, out: Path, province: bool = False) -> Path:
+    folder = cached(out, "rest", entries, province)
     store = folder / "store"
     if not (folder / "ready").exists():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        from govcat.generate import generate_catalogue
-        generate_catalogue(folder / "catalogue", entries=entries, seed=5)
+        generate(folder / "catalogue", entries, seed=5, province=province)
         subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store),
                         "--publish", "--as", "bench"], check=True, capture_output=True)
         (folder / "ready").write_text("")
@@ -136,8 +137,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10000)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    add_province_option(parser)
     args = parser.parse_args()
-    store = prepare(args.entries, args.out)
+    store = prepare(args.entries, args.out, args.province)
     proc = subprocess.run([sys.executable, "-c", CORE, str(store)], capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(proc.stderr)
@@ -147,6 +149,7 @@ def main() -> None:
     print(f"{'operation':18}  {'in-process':32}  {'HTTP (govcat serve)':32}")
     for name in core:
         print(f"{name:18}  {stats(core[name]):32}  {stats(http[name]):32}")
+    write_results(store.parent / "results.json", {"entries": args.entries, "in_process": core, "http": http})
 
 
 if __name__ == "__main__":

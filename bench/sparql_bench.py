@@ -34,6 +34,8 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from common import add_province_option, cached, generate, write_results  # noqa: E402
 QUERIES = ROOT / "queries"
 SLOW = 2.0   # s: a query slower than this is run a quarter of --repeat times (at least 3)
 RESULTS_JSON, NTRIPLES = "application/sparql-results+json", "application/n-triples"
@@ -73,9 +75,9 @@ def saved_queries() -> dict[str, str]:
 
 
 # -- data --------------------------------------------------------------------------------------------------
-def prepare(entries: int, out: Path) -> tuple[Path, Path, str]:
+def prepare(entries: int, out: Path, province: bool = False) -> tuple[Path, Path, str]:
     """The store, its hard-linked copy for oxigraph, and the admin token (made once, then reused)."""
-    folder = out / f"sparql-{entries}"
+    folder = cached(out, "sparql", entries, province)
     catalogue, store, copy, token_file = folder / "catalogue", folder / "store", folder / "oxigraph-copy", \
         folder / "admin.token"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCAT_")}
@@ -83,8 +85,7 @@ def prepare(entries: int, out: Path) -> tuple[Path, Path, str]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         started = time.perf_counter()
-        from govcat.generate import generate_catalogue
-        generate_catalogue(catalogue, entries=entries, seed=1)
+        generate(catalogue, entries, seed=1, province=province)
         print(f"generated {entries} entries in {time.perf_counter() - started:.1f} s", flush=True)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "govcat", "load", str(catalogue), "--store", str(store), "--publish"],
@@ -174,14 +175,15 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="run only the queries whose name contains this")
     parser.add_argument("--updates", type=int, default=20,
                         help="SPARQL Updates to time (on a copy of the store; 0: none)")
+    add_province_option(parser)
     args = parser.parse_args()
-    store, copy, token = prepare(args.entries, args.out)
+    store, copy, token = prepare(args.entries, args.out, args.province)
 
     from govcat.store import Graph
     govcat_port, oxigraph_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCAT_")} | {
         "GOVCAT_ROW_CAP": "0", "GOVCAT_QUERY_TIMEOUT": "300", "GOVCAT_QUERY_WORKERS": "2"}
-    logs = args.out / f"sparql-{args.entries}"
+    logs = cached(args.out, "sparql", args.entries, args.province)
     started = time.perf_counter()
     with open(logs / "govcat.log", "wb") as glog, open(logs / "oxigraph.log", "wb") as olog:
         govcat = subprocess.Popen([sys.executable, "-m", "govcat", "serve", "--store", str(store), "--port",
@@ -237,14 +239,15 @@ def main() -> None:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    report(results, args)
-    if args.updates:
-        time_updates(store, token, args)
+    figures = report(results, args)
+    if args.updates and figures:
+        figures["updates"] = time_updates(store, token, args)
+        write_results(figures["path"], {k: v for k, v in figures.items() if k != "path"})
 
 
-def report(results: dict, args) -> None:
+def report(results: dict, args) -> dict | None:
     if not results:
-        return
+        return None
     ratios = [r["govcat"]["median_ms"] / r["oxigraph"]["median_ms"] for r in results.values()]
     ratios95 = [r["govcat"]["p95_ms"] / r["oxigraph"]["p95_ms"] for r in results.values()]
     geo = statistics.geometric_mean(ratios) if ratios else float("nan")
@@ -260,14 +263,15 @@ def report(results: dict, args) -> None:
           f"geometric mean {geo:.2f} (median latencies), worst {max(ratios):.2f}; p95 worst {max(ratios95):.2f}; "
           f"sum of medians {total['govcat']:.0f} ms vs {total['oxigraph']:.0f} ms "
           f"({total['govcat'] / total['oxigraph']:.2f}×). Target: ≤ 1.2×.")
-    out = args.out / f"sparql_bench-{args.entries}.json"
-    out.write_text(json.dumps({"entries": args.entries, "repeat": args.repeat, "results": results,
-                               "geometric_mean_ratio": geo}, indent=1, ensure_ascii=False))
+    out = args.out / f"sparql_bench-{'province-' if args.province else ''}{args.entries}.json"
+    figures = {"entries": args.entries, "repeat": args.repeat, "results": results, "geometric_mean_ratio": geo}
+    write_results(out, figures)
     print(f"figures: {out}")
+    return figures | {"path": out}
 
 
 # -- SPARQL Update -------------------------------------------------------------------------------------------
-def time_updates(store: Path, token: str, args) -> None:
+def time_updates(store: Path, token: str, args) -> dict:
     """SPARQL Update end to end (scratch copy, effect, validation in context, commit with history, refresh),
     on a copy of the store so that the cached one stays as generated."""
     from govcat.catalogue import Catalogue
@@ -325,6 +329,7 @@ def time_updates(store: Path, token: str, args) -> None:
     for name, values in timings.items():
         figures = summary(values)
         print(f"| {name} | {len(values)} | {figures['median_ms']:.0f} | {figures['p95_ms']:.0f} |")
+    return {name: summary(values) | {"runs": len(values)} for name, values in timings.items()}
 
 
 if __name__ == "__main__":

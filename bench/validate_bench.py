@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from common import add_province_option  # noqa: E402
 TARGET_SECONDS = 60.0
 TARGET_SPEEDUP = 10.0
 TARGET_PEAK_MIB = 4096.0
@@ -50,9 +52,10 @@ def hwm_mib():   # high-water mark so far, from /proc (Linux)
 GENERATE = """
 import json, sys
 from pathlib import Path
-from govcat.generate import generate_catalogue
+sys.path.insert(0, "bench")
+from common import generate
 out, n = Path(sys.argv[1]), int(sys.argv[2])
-result = generate_catalogue(out, n, seed=int(sys.argv[3]), defects=float(sys.argv[4]))
+result = generate(out, n, seed=int(sys.argv[3]), defects=float(sys.argv[4]), province=sys.argv[5] == "province")
 (out / ".complete").write_text(json.dumps(result.counts, ensure_ascii=False))
 print(json.dumps({"counts": result.counts, "planted": len(result.defects)}, ensure_ascii=False))
 """
@@ -192,11 +195,11 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def catalogue(out: Path, n: int, seed: int, defects: float) -> Path:
-    folder = out / f"validate-{n}-s{seed}-d{defects:g}"
+def catalogue(out: Path, n: int, seed: int, defects: float, province: bool = False) -> Path:
+    folder = out / f"validate-{'province-' if province else ''}{n}-s{seed}-d{defects:g}"
     if not (folder / ".complete").exists():
         log(f"generating {n} entries into {folder}")
-        info = child(GENERATE, str(folder), str(n), str(seed), str(defects))
+        info = child(GENERATE, str(folder), str(n), str(seed), str(defects), "province" if province else "")
         log(f"  {info['counts']}, {info['planted']} planted defects, {info['wall']:.1f} s")
     return folder
 
@@ -271,6 +274,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure govcat this many times per size; the table shows the median run")
     parser.add_argument("--profile-checks", choices=("auto", "always", "never"), default="auto")
+    add_province_option(parser)
     args = parser.parse_args()
 
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -280,7 +284,8 @@ def main() -> None:
     log(f"machine: {info['nproc']} cores, {info['mem_total']}, Python {info['python']}, "
         f"pyoxigraph {info['pyoxigraph']}, pySHACL {info['pyshacl']}, rdflib {info['rdflib']}")
 
-    folders = {n: catalogue(out, n, args.seed, args.defects) for n in sorted(set(sizes) | {args.baseline_size})}
+    folders = {n: catalogue(out, n, args.seed, args.defects, args.province)
+               for n in sorted(set(sizes) | {args.baseline_size})}
     govcat, e2e = {}, {}
     keys_govcat = out / f"keys-govcat-{args.baseline_size}.json"
     nt_path = out / f"validate-{args.baseline_size}.nt"
