@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from common import cached, write_results  # noqa: E402
-from province_report import READERS, markdown  # noqa: E402
+from province_report import READERS, markdown, row  # noqa: E402
 
 STEPS = ("generate", "validate", "load", "analytics", "lineage", "search", "rest", "sparql", "harvest")
 
@@ -133,7 +133,7 @@ def commands(args) -> dict[str, list[str]]:
 
 def command_output(*argv: str) -> str:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -177,22 +177,31 @@ def main() -> None:
     state_path = args.out / "province.json"
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
     if state.get("entries") not in (None, args.entries):
-        raise SystemExit(f"{state_path} holds a run at {state['entries']} entries: use another --out")
+        print(f"{state_path} held a run at {state['entries']:,} entries: starting afresh", flush=True)
+        state = {}
     command = " ".join(["python", os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
-    state.update({"entries": args.entries, "machine": machine(), "command": command})
     steps = state.setdefault("steps", {})
     argv = commands(args)
     for name in chosen:
         if args.reuse and steps.get(name, {}).get("exit") == 0:
             print(f"{name}: kept from the earlier run", flush=True)
             continue
+        if state.get("command") != command:    # the machine and command of the run that measures
+            state.update({"entries": args.entries, "machine": machine(), "command": command})
         steps[name] = run_step(name, argv[name], args.out)
         if name == "generate" and steps[name]["exit"] == 0:
             lines = (args.out / steps[name]["log"]).read_text(encoding="utf-8").strip().splitlines()
             steps[name]["result"] = json.loads(lines[-1])
         write_results(state_path, state)
-    results = {name: READERS[name](args.out, args.entries, steps[name])
-               for name in STEPS if steps.get(name, {}).get("exit") == 0}
+    if "machine" not in state:
+        state.update({"entries": args.entries, "machine": machine(), "command": command})
+    results = {}
+    for name in STEPS:
+        if steps.get(name, {}).get("exit") == 0:
+            try:
+                results[name] = READERS[name](args.out, args.entries, steps[name])
+            except (OSError, KeyError, ValueError, TypeError) as exc:   # a bench's output changed: say so
+                results[name] = {"rows": [row(name, f"figures unreadable: {exc!r}", "—", "—", "—")]}
     section = markdown(state, results)
     (args.out / "RESULTS-province.md").write_text(section, encoding="utf-8")
     print(section)

@@ -186,9 +186,9 @@ def markdown(state: dict, results: dict) -> str:
     lines = [f"## Issue 9 — every benchmark at province scale ({n:,} entries)", "",
              f"Command: `{state['command']}` (commit {m['commit']}), {m['date_utc']} UTC.",
              f"Machine: {m['cpu']}, {m['cpus']} CPUs ({m['threads_per_core']} thread(s) per core), {mem}.",
-             f"Versions: Python {m['python']}, pyoxigraph {m['pyoxigraph']}, {m['oxigraph_cli']} (CLI), tantivy "
-             f"{m['tantivy']}, pySHACL {m['pyshacl']}, rdflib {m['rdflib']}, jieba {m['jieba']}, FastAPI "
-             f"{m['fastapi']}, uvicorn {m['uvicorn']}.", ""]
+             (f"Versions: Python {m['python']}, pyoxigraph {m['pyoxigraph']}, {m['oxigraph_cli']} (CLI), tantivy "
+              f"{m['tantivy']}, pySHACL {m['pyshacl']}, rdflib {m['rdflib']}, jieba {m['jieba']}, FastAPI "
+              f"{m['fastapi']}, uvicorn {m['uvicorn']}."), ""]
     if "generate" in results:
         lines += ["Data: `govcat generate --province` (seed 1; each bench generates its own with its usual seed):", ""]
         lines += [f"- {line}" for line in results["generate"]["data"]] + [""]
@@ -204,10 +204,10 @@ def markdown(state: dict, results: dict) -> str:
     missed = [r for r in rows if "missed" in r["verdict"]]
     lines += ["", "Targets missed" + (" (and where the time goes, from the same run):" if missed else ": none."), ""]
     lines += [f"- {r['bench']}: {r['verdict']}" + (f" — {r['why']}" if r["why"] else "") for r in missed]
-    lines += ["", "Targets stated for 100,000 entries (validate 60 s; 4 GiB for validate and load) or 20,000 "
-              "systems (duplicates 30 s, zombies 5 s) are applied in proportion above those sizes and as stated "
-              "below them; latency and rate targets as stated. Peaks: the largest single process of a step (as "
-              "`/usr/bin/time -v` reports it) and the largest sum over its process tree (servers, workers, "
-              "clients), sampled every 0.5 s. The steps ran one after another; the load average shows what "
-              "else the machine was doing.", ""]
+    lines += ["", ("Targets stated for 100,000 entries (validate 60 s; 4 GiB for validate and load) or 20,000 "
+                   "systems (duplicates 30 s, zombies 5 s) are applied in proportion above those sizes and as stated "
+                   "below them; latency and rate targets as stated. Peaks: the largest single process of a step (as "
+                   "`/usr/bin/time -v` reports it) and the largest sum over its process tree (servers, workers, "
+                   "clients), sampled every 0.5 s. The steps ran one after another; the load average shows what "
+                   "else the machine was doing."), ""]
     return "\n".join(lines)
