@@ -99,6 +99,11 @@ def open_store(folder: Path):
     return RemoteGraph(engine)
 
 
-def external_engine() -> Engine | None:
-    """The external engine in use (None: the embedded store)."""
-    return Engine.from_env()
+def query_service(graph, folder: Path, **options):
+    """The SPARQL endpoint's query service for the catalogue's store (govcat.query_service for the embedded
+    store; govcat.remote_queries for an external engine)."""
+    if Engine.from_env() is None:
+        from .query_service import QueryService
+        return QueryService(graph, folder, **options)
+    from .remote_queries import RemoteQueryService
+    return RemoteQueryService(graph, folder, **options)

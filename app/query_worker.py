@@ -96,6 +96,8 @@ def _execute(graph: Graph, task: dict) -> tuple[str, SerializedResults | QueryEr
             bindings=task.get("bindings"))
     except SyntaxError as exc:
         return "error", QueryError("syntax", f"SPARQL 语法错误：{exc}", f"SPARQL syntax error: {exc}")
+    except TimeoutError as exc:      # an external engine's time limit (govcat.remote_queries)
+        return "error", QueryError("timeout", f"查询超过时限，已被终止：{exc}", f"the query ran past its time limit: {exc}")
     except NotAcceptable as exc:
         offered = ", ".join(exc.offered)
         return "error", QueryError("not_acceptable", f"Accept 头所列格式都不适用于此类结果；可用：{offered}",

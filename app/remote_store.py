@@ -25,13 +25,13 @@ import httpx
 
 from .engines import Engine
 from .namespaces import XSD, XSD_STRING
-from .sparql import bind_terms
+from .sparql import bind_terms, query_form
 from .store import (EXTENSION_FORMATS, Graph, NotAcceptable, SerializedResults, negotiate, parse_quads,
                     serialize_quads, serialize_results, serialize_triples)
 from .terms import Term, nt_iri
 
 JSON_RESULTS = "application/sparql-results+json"
-_ACCEPT = f"{JSON_RESULTS}, application/n-triples;q=0.9, text/turtle;q=0.8"
+_ACCEPT = f"{JSON_RESULTS}, application/n-triples;q=0.9"
 _RDF_MEDIA = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "ttl", "application/rdf+xml": "rdf"}
 _RAW_MEDIA = {"json": JSON_RESULTS, "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
@@ -90,6 +90,8 @@ class RemoteGraph:
 
     def _request(self, text: str, accept: str = _ACCEPT, timeout: float | None = None,
                  params: Mapping[str, list[str]] | None = None) -> httpx.Response:
+        if query_form(text) in ("CONSTRUCT", "DESCRIBE"):   # Virtuoso answers them in JSON if it may
+            accept = "application/n-triples"
         form = {"query": self.engine.adapt(text)} | {k: list(vs) for k, vs in (params or {}).items() if vs}
         if timeout and self.quirks.timeout_parameter:
             form[self.quirks.timeout_parameter] = str(int(timeout * 1000))
@@ -97,6 +99,8 @@ class RemoteGraph:
 
     def _results(self, response: httpx.Response):
         """("solutions", variables, rows) | ("boolean", value) | ("graph", triples) from an engine's answer."""
+        if response.headers.get("x-sql-state") == "S1TAT":   # Virtuoso's "anytime" answer: cut by its time limit
+            raise TimeoutError("the engine stopped the query at its time limit (its partial results are dropped)")
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media in _RDF_MEDIA:
             return "graph", [(s, p, o) for s, p, o, _g in parse_quads(response.content, _RDF_MEDIA[media])]
@@ -147,7 +151,7 @@ class RemoteGraph:
         return found[1]
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[tuple[Term, Term, Term]]:
-        found = self._results(self._request(bind_terms(query, bindings), accept="application/n-triples"))
+        found = self._results(self._request(bind_terms(query, bindings)))
         if found[0] != "graph":
             raise ValueError("not a CONSTRUCT or DESCRIBE query")
         return found[1]

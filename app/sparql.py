@@ -76,6 +76,15 @@ def declares_dataset(text: str) -> bool:
     return _FROM.search(_without_literals(text)) is not None
 
 
+_FORM = re.compile(_KEYWORD.format("SELECT|ASK|CONSTRUCT|DESCRIBE"), re.IGNORECASE)
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query (the first such keyword; subqueries come after)."""
+    found = _FORM.search(_without_literals(text))
+    return found.group(1).upper() if found else None
+
+
 def run_query(graph: Graph, text: str, result_format: str) -> tuple[str, bytes]:
     check_query(text)
     try:

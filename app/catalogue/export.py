@@ -12,7 +12,7 @@ from ..queries import query
 from ..schema import concept_labels, sheets
 from ..engines import open_store
 from ..terms import iri
-from .repository import Catalogue
+from .repository import CODELISTS_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, Catalogue
 
 _ITEM = re.compile(r"/item/(\d+)$")
 
@@ -65,8 +65,10 @@ def restore(folder: Path, source: Path) -> Catalogue:
         raise FileExistsError(f"{folder} is not empty; restore into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
     graph = open_store(folder)
-    if graph.holds_at_least(1):     # an external engine that already holds data
-        raise FileExistsError("the SPARQL engine already holds data; restore into an empty one")
+    schema = {ONTOLOGY_GRAPH, CODELISTS_GRAPH, SHAPES_GRAPH}   # an external engine: what opening it installed
+    if graph.graph_names() - schema:
+        raise FileExistsError("the SPARQL engine already holds a catalogue; restore into an empty one")
+    graph.clear_graphs(schema)     # the dump brings its own
     graph.bulk_load_file(source, "trig" if source.suffix.lower() == ".trig" else "nq")
     graph.flush()
     del graph

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from ..analytics.refresh import Refresher
 from ..catalogue import Catalogue
-from ..query_service import QueryService
+from ..engines import query_service
 from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
@@ -38,9 +38,9 @@ def create_app(settings: Settings) -> FastAPI:
         search = SearchIndex.open(catalogue)          # built or caught up before serving (govcat.search.index)
         catalogue.listeners.append(search.changed)
         app.state.search = search
-        queries = QueryService(catalogue.graph, catalogue.folder, workers=settings.query_workers,
-                               timeout=settings.query_timeout, row_cap=settings.row_cap,
-                               allowed_service_hosts=settings.service_hosts)
+        queries = query_service(catalogue.graph, catalogue.folder, workers=settings.query_workers,
+                                timeout=settings.query_timeout, row_cap=settings.row_cap,
+                                allowed_service_hosts=settings.service_hosts)   # by the store's engine
         queries.start()
         catalogue.listeners.append(queries.refresh)   # queries see every write, the public view too
         refresher = Refresher(catalogue, background=True)    # stored zombie results follow the writes
