@@ -47,7 +47,8 @@ def field_labels(cat: Catalogue, lang: str) -> dict[str, FieldLabel]:
             ontology: dict[str, FieldLabel] = {}
             for r in cat.graph.select(query("request_labels"), {"lang": literal(lang)}):
                 kept = shape if r["source"].value == "shape" else ontology
-                kept[r["property"].value] = FieldLabel(r["label"].value,
+                name = r["label"].value
+                kept[r["property"].value] = FieldLabel(name[:1].upper() + name[1:],      # "purpose" -> "Purpose"
                                                        r["definition"].value if r["definition"] else None)
             _labels[lang] = {name: shape.get(prop) or ontology.get(prop) or FieldLabel(name, None)
                              for name, prop in FIELDS.items()}

@@ -76,7 +76,8 @@ def test_annual_report_shown_and_downloaded(page, web, tmp_path):
     page.goto(f"/evaluation?year={YEAR}")
     mine = page.locator("#department-table tr.evaluation-mine")
     assert mine.count() == 1 and mine.get_attribute("data-code") == web.departments[0]
-    page.get_by_role("link", name="年度报告（与上年比较）").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="年度报告（与上年比较）").click()
     assert unlabelled_fields(page) == []
     assert page.get_by_label("报告单位").input_value() == web.departments[0]   # an editor's own department
     page.get_by_label("报告单位").select_option("")                           # the province

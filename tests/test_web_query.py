@@ -4,6 +4,7 @@ the button and by the keyboard, the results table compared with the same saved q
 fetches nothing from another host."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,3 +83,24 @@ def test_keyboard_loads_a_query_with_parameters_and_runs_it(page, web):
     expected = api_rows(web, "zombie_candidates", "admin")
     assert expected and rows.count() == len(expected)
     assert remote == []
+
+
+def test_without_the_assets_the_page_says_to_run_govcat_assets(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    import govcat.web.pages as pages
+    from govcat.saved_queries import analyst_queries, load_all
+    from govcat.web.app import create_app
+    from govcat.web.settings import Settings
+    from sparqlserver import add_user
+
+    store = tmp_path / "store"
+    token = add_user(store, "viewer1", "viewer")                          # `govcat user add` on an empty store
+    monkeypatch.setattr(pages, "VENDOR", {name: tmp_path / "absent" / name for name in pages.VENDOR})
+    with TestClient(create_app(Settings(store=store, query_workers=1))) as client:
+        client.cookies.set("govcat_session", token)
+        html = client.get("/query").text
+    assert "govcat assets" in html and 'id="query-no-assets"' in html
+    assert "yasgui.min.js" not in html                                  # no script that is not there
+    buttons = re.findall(r'<button type="button" class="query-load[^>]*>', html)
+    assert len(buttons) == len(analyst_queries(load_all())) and all("disabled" in b for b in buttons)   # the saved queries, listed but inert

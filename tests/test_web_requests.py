@@ -48,6 +48,11 @@ def web(small_xlsx, tmp_path_factory):
     stop_server(served.server, served.store)
 
 
+def logout(page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
+
+
 def field_of(page, field_id: str):
     return page.locator(f".field:has(#{field_id})")
 
@@ -91,13 +96,14 @@ def test_ask_refused_by_r03_then_refused_by_r04_then_granted(page, web):
     page.goto("/requests/inbox")
     assert page.locator(f"#requests-outgoing tr[data-code='{code}']").count() == 1
 
-    page.get_by_role("button", name="退出").click()
+    logout(page)
     login(page, web, "editor")                                               # the provider's editor
     page.goto("/requests/inbox")
     row = page.locator(f"#requests-incoming tr[data-code='{code}']")
     assert row.locator(".requests-due").inner_text() == due
     assert "剩" in row.inner_text() and "待审核" in row.inner_text()
-    row.get_by_role("link", name=code).click()
+    with page.expect_navigation():
+        row.get_by_role("link", name=code).click()
     assert unlabelled_fields(page) == []
     assert page.locator("#request-purpose").inner_text() == "学籍核验中核对企业信息"
 
@@ -131,12 +137,12 @@ def test_refusal_by_keyboard_and_the_consumers_view(page, web):
     page.get_by_label("答复理由", exact=True).fill("该信息资源涉及企业商业秘密，暂不提供")
     page.keyboard.press("Tab")                                               # from the reasons to the button
     assert page.evaluate("document.activeElement.id") == "refuse"
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("h1 .badge").inner_text() == "已拒绝"
     assert page.locator("#request-reason").inner_text() == "该信息资源涉及企业商业秘密，暂不提供"
     assert api_request(web, code)["state"] == "已拒绝"
-    page.get_by_role("button", name="退出").click()
+    logout(page)
     login(page, web, "viewer")                                               # another department's user
     page.goto(f"/requests/{code}")
     assert page.locator("#request-purpose").count() == 0 and page.locator("#request-reason").count() == 0
@@ -150,7 +156,8 @@ def test_overdue_request_is_marked_in_the_inbox(page, web):
     page.goto("/requests/inbox")
     assert unlabelled_fields(page) == []
     page.get_by_label("只看逾期或超期答复").check()
-    page.get_by_role("button", name="筛选").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="筛选").click()
     rows = page.locator("#requests-all tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-code") == late["code"]
     mark = rows.first.locator(".requests-late")
@@ -158,7 +165,8 @@ def test_overdue_request_is_marked_in_the_inbox(page, web):
     overdue = Api(web.url, web.tokens["viewer"]).get("requests", params={"overdue": "true"}).json()
     message = overdue[web.departments[0]][0]["message"]["zh"]
     assert mark.get_attribute("title") == message
-    rows.first.get_by_role("link", name=late["code"]).click()
+    with page.expect_navigation():
+        rows.first.get_by_role("link", name=late["code"]).click()
     assert message in page.locator("#requests-late").inner_text()
 
     page.goto("/requests/inbox?provider=" + web.departments[1])               # filters in the URL
@@ -172,7 +180,7 @@ def test_who_may_ask(page, web):
     login(page, web, "reviewer")
     response = page.goto(f"/requests/new?resource={quote(web.entries[0], safe='/')}")
     assert response.status == 403 and "部门编辑" in page.get_by_role("alert").inner_text()
-    page.get_by_role("button", name="退出").click()
+    logout(page)
     login(page, web, "editor_b")
     response = page.goto("/requests/new?resource=000000/999999")
     assert response.status == 404

@@ -77,7 +77,8 @@ def test_duplicate_pairs_side_by_side(page, web):
     assert pairs
     login(page, web, "viewer")
     page.goto("/systems")
-    page.get_by_role("link", name="重复建设").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="重复建设").click()
     assert unlabelled_fields(page) == []
     sections = page.locator(".systems-pair")
     assert sections.count() == len(pairs)
