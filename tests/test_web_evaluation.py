@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from python_calamine import CalamineWorkbook
-
 from browser import browser, login, page, snap, unlabelled_fields, web  # noqa: F401 (fixtures)
 from govcat.workdays import beijing_today
+from python_calamine import CalamineWorkbook
 from test_rest_api import Api
 
 YEAR = beijing_today().year

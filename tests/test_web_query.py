@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
-
 from browser import browser, login, page, snap, unlabelled_fields, web  # noqa: F401 (fixtures)
 
 
@@ -86,9 +85,8 @@ def test_keyboard_loads_a_query_with_parameters_and_runs_it(page, web):
 
 
 def test_without_the_assets_the_page_says_to_run_govcat_assets(tmp_path, monkeypatch):
-    from fastapi.testclient import TestClient
-
     import govcat.web.pages as pages
+    from fastapi.testclient import TestClient
     from govcat.saved_queries import analyst_queries, load_all
     from govcat.web.app import create_app
     from govcat.web.settings import Settings

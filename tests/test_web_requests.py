@@ -12,9 +12,17 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-
-from browser import (browser, ensure_assets, ensure_chromium, govcat_cli, login, page,  # noqa: F401 (fixtures)
-                     serve_catalogue, snap, unlabelled_fields)
+from browser import (  # noqa: F401 (fixtures)
+    browser,
+    ensure_assets,
+    ensure_chromium,
+    govcat_cli,
+    login,
+    page,
+    serve_catalogue,
+    snap,
+    unlabelled_fields,
+)
 from govcat.workdays import beijing_today, due_date
 from sparqlserver import start_server, stop_server
 from test_rest_api import Api

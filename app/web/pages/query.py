@@ -38,7 +38,7 @@ def query_router() -> APIRouter:
     async def query_page(request: Request, access: AccessDep):
         if access.anonymous:
             return login_first(request)
-        from . import assets_installed      # the package imports this module first
+        from . import assets_installed  # the package imports this module first
         return page(request, access, "query.html", queries=explained(saved, language(request)),
                     installed=assets_installed())
 

@@ -20,7 +20,16 @@ from ...analytics.zombies import department_names
 from ...catalogue.labels import column_labels
 from ...catalogue.records import KINDS, find_record, record_json, visible
 from ...namespaces import DCT, GC
-from ...sharing import GRANTED, PENDING, STATE_NAMES, Ask, RequestError, decide, submit, withdraw
+from ...sharing import (
+    GRANTED,
+    PENDING,
+    STATE_NAMES,
+    Ask,
+    RequestError,
+    decide,
+    submit,
+    withdraw,
+)
 from ...sharing_form import channels, field_labels, place, working_days_left
 from ...sharing_read import as_json, listing, overdue, read
 from ..auth import AccessDep, CatalogueDep

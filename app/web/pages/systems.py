@@ -18,7 +18,14 @@ from ...access import Access
 from ...analytics.duplicates import KINDS
 from ...analytics.evaluation import city_of
 from ...analytics.integration import STATUSES, track
-from ...analytics.inventory import RUNNING, Filters, assessed_on, choices, duplicate_pairs, systems
+from ...analytics.inventory import (
+    RUNNING,
+    Filters,
+    assessed_on,
+    choices,
+    duplicate_pairs,
+    systems,
+)
 from ...catalogue import Catalogue
 from ..auth import AccessDep, CatalogueDep
 from .entry import link
