@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from ...access import Access
-from ...analytics.evaluation import INDICATORS, evaluate
+from ...analytics.evaluation import INDICATORS, city_of, evaluate
 from ...analytics.output import evaluation_xlsx
 from ...analytics.report import build, write_html, write_xlsx
 from ...workdays import beijing_today
@@ -39,12 +39,12 @@ def year_asked(request: Request) -> int | None:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
 
 
-def charts(result: dict, indicator: str, lang: str) -> dict[str, list[dict]]:
-    """The bars of the page: the province's nine indicators, one indicator per 市州 and per department."""
+def charts(result: dict, departments: list[dict], indicator: str, lang: str) -> dict[str, list[dict]]:
+    """The bars of the page: the province's nine indicators, one indicator per 市州 and per department shown."""
     province = result["province"]["indicators"]
     return {"province": [bar(f"{i['id']} {i['name'][lang]}", province[i["id"]]["value"]) for i in result["indicators"]],
             "regions": [bar(r["name"] or r["code"], r["indicators"][indicator]["value"]) for r in result["regions"]],
-            "departments": [bar(d["name"], d["indicators"][indicator]["value"]) for d in result["departments"]]}
+            "departments": [bar(d["name"], d["indicators"][indicator]["value"]) for d in departments]}
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
@@ -80,8 +80,10 @@ def evaluation_router() -> APIRouter:
         indicator = request.query_params.get("indicator", "E1")
         indicator = indicator if indicator in IDS else "E1"
         own = department_uscc(cat, access.user.department) if access.user.role == "editor" else None
-        return page(request, access, "evaluation.html", result=result, year=year, indicator=indicator,
-                    charts=charts(result, indicator, language(request)), own=own,
+        city = request.query_params.get("city", "")
+        shown = [d for d in result["departments"] if not city or city_of(d["region"]) == city]
+        return page(request, access, "evaluation.html", result=result, year=year, indicator=indicator, city=city,
+                    departments=shown, charts=charts(result, shown, indicator, language(request)), own=own,
                     mine=next((d for d in result["departments"] if d["code"] == own), None))
 
     @router.get("/evaluation.xlsx")

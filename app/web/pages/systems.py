@@ -106,7 +106,9 @@ def systems_router() -> APIRouter:
         shown = [p for p in pairs if (not filters.department or filters.department in
                                       (p.first.department, p.second.department))
                  and (not kind or p.kind == kind) and p.score >= low]
+        number = _page_number(request)
         return page(request, access, "systems_duplicates.html", filters=filters, pairs=shown, total=len(pairs),
+                    visible=shown[(number - 1) * PER_PAGE: number * PER_PAGE], number=number, per_page=PER_PAGE,
                     kinds=KINDS, kind=kind, min_score=request.query_params.get("min_score", ""),
                     choices=data["choices"], system_link=lambda code: link("system", code, True),
                     tab="/systems/duplicates")
