@@ -9,7 +9,7 @@ write path's check (`loading.load_loaded`, dry run: the entry in the context of 
 to) on every view — a few tens of milliseconds; the store keeps no report to show instead."""
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,7 +39,6 @@ from .render import language, page
 from .search import entry_url
 
 ENTRIES = KINDS["entries"]
-SYSTEM_LINK = "/api/systems/"       # a system opens as its REST record (no system page yet)
 NODE_NAMES = {"system": ("信息系统", "system"), "entry": ("信息资源", "entry"), "department": ("部门", "department")}
 EDGE_NAMES = {"flow": ("数据流", "data flow"), "source": ("来源信息系统", "source system"),
               "derivation": ("派生", "derivation"), "owner": ("所属部门", "owner")}
@@ -56,7 +55,7 @@ def pick(names: tuple[str, str], lang: str) -> str:
 
 def link(kind: str | None, code: str | None, internal: bool) -> str | None:
     """Where a node or a reference opens: an entry its page, a department the search of its entries, a
-    system its record (internal only, as in the API)."""
+    system its row of the inventory with its zombie flags (internal only, as in the API)."""
     if not code:
         return None
     if kind == "entry":
@@ -64,7 +63,7 @@ def link(kind: str | None, code: str | None, internal: bool) -> str | None:
     if kind == "department":
         return "/search?" + urlencode({"provider": code})
     if kind == "system" and internal:
-        return SYSTEM_LINK + quote(code, safe="")
+        return "/systems?" + urlencode({"department": "", "q": code})
     return None
 
 
