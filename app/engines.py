@@ -59,7 +59,7 @@ class Engine:
     quirks: Quirks = field(default_factory=Quirks)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Engine | None":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Engine | None:
         """The external engine the environment names, or None for the embedded store."""
         environ = os.environ if environ is None else environ
         query = environ.get(ENVIRONMENT["query"], "").strip()

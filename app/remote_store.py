@@ -15,6 +15,7 @@ No pyoxigraph here: parsing and serializing RDF goes through govcat.store.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tempfile
@@ -25,9 +26,19 @@ import httpx
 
 from .engines import Engine
 from .namespaces import XSD, XSD_STRING
+from .remote_results import serialized
 from .sparql import bind_terms, query_form
-from .store import (EXTENSION_FORMATS, Graph, NotAcceptable, SerializedResults, negotiate, parse_quads,
-                    serialize_quads, serialize_results, serialize_triples)
+from .store import (
+    EXTENSION_FORMATS,
+    Graph,
+    NotAcceptable,
+    SerializedResults,
+    negotiate,
+    offered_formats,
+    parse_quads,
+    serialize_quads,
+    serialize_triples,
+)
 from .terms import Term, nt_iri
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -35,7 +46,8 @@ _ACCEPT = f"{JSON_RESULTS}, application/n-triples;q=0.9"
 _RDF_MEDIA = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "ttl", "application/rdf+xml": "rdf"}
 _RAW_MEDIA = {"json": JSON_RESULTS, "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
-              "ntriples": "application/n-triples", "nt": "application/n-triples"}
+              "ntriples": "application/n-triples", "nt": "application/n-triples", "rdf": "application/rdf+xml"}
+_GRAPH_FORMATS = {"turtle", "ttl", "ntriples", "nt", "rdf"}
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
@@ -170,22 +182,20 @@ class RemoteGraph:
         found = self._results(self._request(text, timeout=timeout, params=params))
         media = negotiate(accept, found[0])
         if media is None:
-            from .store import offered_formats
             raise NotAcceptable(found[0], [m for m, _iri in offered_formats(found[0])])
-        return _serialized(found, media, row_cap)
+        return serialized(found, media, row_cap)
 
     def query_raw(self, query: str, result_format: str) -> tuple[str, bytes]:
         """Any query, its results serialized as `govcat query --format` asks (as `Graph.query_raw`)."""
         found = self._results(self._request(query))
-        if found[0] == "graph":
+        graph = found[0] == "graph"
+        if graph:
             result_format = {"json": "turtle", "csv": "turtle", "tsv": "turtle", "xml": "rdf"}.get(result_format,
                                                                                                   result_format)
-            media = _RAW_MEDIA.get(result_format, "application/rdf+xml" if result_format == "rdf" else None)
-        else:
-            media = _RAW_MEDIA.get(result_format) if result_format in ("json", "xml", "csv", "tsv") else None
+        media = _RAW_MEDIA.get(result_format) if graph == (result_format in _GRAPH_FORMATS) else None
         if media is None:
             raise ValueError(f"{result_format} is no format for {found[0]} results")
-        return found[0], _serialized(found, media, 0).body
+        return found[0], serialized(found, media, 0).body
 
     # -- reading the store ------------------------------------------------------------------------------
     def _quads(self, query: str, bindings: Mapping[str, Term] | None = None) -> Iterator[tuple[Term, Term, Term, str]]:
@@ -232,8 +242,7 @@ class RemoteGraph:
             with self._http.stream("GET", self.engine.store, headers={"Accept": "application/n-quads"}) as got:
                 if got.status_code == 200:
                     with open(output, "wb") as out:
-                        for chunk in got.iter_bytes():
-                            out.write(chunk)
+                        out.writelines(got.iter_bytes())
                     return None
         return serialize_quads(self._quads(_ALL_QUADS), fmt, output)
 
@@ -276,13 +285,20 @@ class RemoteGraph:
         fmt = fmt or EXTENSION_FORMATS.get(Path(path).suffix.lower())
         if fmt is None:
             raise ValueError(f"cannot tell the RDF format of {path}")
-        if fmt in ("nq", "nquads") and self.quirks.dataset_upload and self.engine.store:
-            with open(path, "rb") as body:     # the file as it is, one request (Graph Store Protocol)
-                self._post(self.engine.store, content=body, headers={"Content-Type": "application/n-quads"})
-            return
+        if fmt in ("nq", "nquads"):
+            return self.bulk_load_file(path, fmt)
         self._insert(parse_quads(None, fmt, path=Path(path), base_iri=base_iri))
 
-    bulk_load_file = load_file
+    def bulk_load_file(self, path: Path, fmt: str = "nq", chunk_lines: int | None = None) -> None:
+        """A file into the engine: N-Quads posted as they are to a Graph Store endpoint that takes them (in
+        parts of `chunk_lines` lines if given, each a request), else parsed and sent as updates (streamed:
+        the whole file is never held in memory here). Not atomic as a whole: the journal re-applies a change."""
+        if fmt in ("nq", "nquads") and self.quirks.dataset_upload and self.engine.store:
+            with open(path, "rb") as lines:
+                while part := b"".join(itertools.islice(lines, chunk_lines or 1_000_000)):
+                    self._post(self.engine.store, content=part, headers={"Content-Type": "application/n-quads"})
+            return
+        self._insert(parse_quads(None, fmt, path=Path(path)))
 
     def flush(self) -> None:
         """Nothing to do: every write is done when its request returns."""
@@ -302,22 +318,24 @@ class RemoteGraph:
             del copy
 
     def _insert(self, quads: Iterable[tuple[Term, Term, Term, str | None]]) -> None:
+        self._updates(self._insert_operations(quads))
+
+    def _insert_operations(self, quads: Iterable[tuple[Term, Term, Term, str | None]]) -> Iterator[str]:
         """INSERT DATA, the graphs grouped into as few operations as the size limit allows; a graph with blank
         nodes in an INSERT … WHERE {} of its own where the engine refuses them in INSERT DATA."""
-        operations, blocks, size = [], [], 0
+        blocks, size = [], 0
         for graph, lines, blank in _units(quads, self.quirks.max_update_bytes):
             block = _in_graph(graph, lines)
             if blank and not self.quirks.bnodes_in_data:
-                operations.append(f"INSERT {{ {block} }} WHERE {{}}")
+                yield f"INSERT {{ {block} }} WHERE {{}}"
                 continue
             if blocks and size + len(block) > self.quirks.max_update_bytes:
-                operations.append("INSERT DATA { " + "\n".join(blocks) + " }")
+                yield "INSERT DATA { " + "\n".join(blocks) + " }"
                 blocks, size = [], 0
             blocks.append(block)
             size += len(block) + 1
         if blocks:
-            operations.append("INSERT DATA { " + "\n".join(blocks) + " }")
-        self._updates(operations)
+            yield "INSERT DATA { " + "\n".join(blocks) + " }"
 
     def _updates(self, operations: Iterable[str]) -> None:
         """Run update operations, as few requests as the engine's size limit allows."""
@@ -366,31 +384,3 @@ def _term_text(term: Term) -> str:
     if term.kind == "iri":
         _checked(term.value)
     return term.n3()
-
-
-def _serialized(found, media: str, row_cap: int) -> SerializedResults:
-    """Results read from an engine, cut at `row_cap` (0: no cap), written in the media type `media`."""
-    kind = found[0]
-    if kind == "boolean":
-        return SerializedResults(kind, media, serialize_results(json.dumps({"head": {}, "boolean": found[1]}).encode(),
-                                                                media), False)
-    items = found[2] if kind == "solutions" else found[1]
-    cut = 0 < row_cap < len(items)
-    items = items[:row_cap] if cut else items
-    if kind == "graph":
-        return SerializedResults(kind, media, serialize_triples(items, media), cut)
-    names = found[1]
-    body = {"head": {"vars": names},
-            "results": {"bindings": [{n: _cell(t) for n, t in row.items() if t is not None and n in names}
-                                     for row in items]}}
-    return SerializedResults(kind, media, serialize_results(json.dumps(body).encode("utf-8"), media), cut)
-
-
-def _cell(term: Term) -> dict:
-    if term.kind == "iri":
-        return {"type": "uri", "value": term.value}
-    if term.kind == "bnode":
-        return {"type": "bnode", "value": term.value}
-    if term.language:
-        return {"type": "literal", "value": term.value, "xml:lang": term.language}
-    return {"type": "literal", "value": term.value, "datatype": term.datatype or XSD_STRING}

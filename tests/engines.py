@@ -93,7 +93,8 @@ def ensure_virtuoso() -> str:
     """The virtuoso-t binary, installed by tests/setup_engines.sh if needed; skips the test if that fails."""
     found = shutil.which("virtuoso-t")
     if found is None:
-        done = subprocess.run(["sh", str(ROOT / "tests" / "setup_engines.sh")], capture_output=True, text=True)
+        done = subprocess.run(["sh", str(ROOT / "tests" / "setup_engines.sh")], check=False, capture_output=True,
+                              text=True)
         found = shutil.which("virtuoso-t")
         if done.returncode != 0 or found is None:
             pytest.skip(f"tests/setup_engines.sh could not install Virtuoso:\n{done.stdout[-2000:]}\n"
@@ -153,7 +154,7 @@ def start_virtuoso(folder: Path) -> RunningEngine:
     _wait(base + "/sparql", process, log)
     # A new database lets the anonymous SPARQL account read only: govcat writes through it on loopback.
     granted = subprocess.run(["isql-vt", f"127.0.0.1:{sql}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
-                             capture_output=True, text=True, timeout=60)
+                             check=False, capture_output=True, text=True, timeout=60)
     if granted.returncode != 0:
         process.kill()
         pytest.fail(f"isql-vt could not grant SPARQL_UPDATE:\n{granted.stdout}\n{granted.stderr}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from govcat.catalogue import Catalogue
 from govcat.catalogue.loading import load_file
 from govcat.catalogue.repository import HISTORY_GRAPH, USERS_GRAPH
