@@ -48,9 +48,10 @@ def validate(path: Path, fmt: str, lang: str) -> None:
               help="植入缺陷的比例 / share of entries with a planted defect")
 @click.option("--province", is_flag=True,
               help="全省规模的比例：20 万条信息资源时 14 个市州、122 个县市区的约 5,000 个部门，2 万个系统，100 万个信息项，"
-                   "5 万条数据流，按 --entries 等比缩放 / a whole province's proportions (at 200,000 entries: about "
-                   "5,000 departments of 14 市州 and 122 县市区, 20,000 systems, 1,000,000 data items, 50,000 flows), "
-                   "scaled to --entries; department sizes long-tailed")
+                   "5 万条数据流，按 --entries 等比缩放（部门数最多为全省的 5,042 个）/ a whole province's proportions (at "
+                   "200,000 entries: about 5,000 departments of 14 市州 and 122 县市区, 20,000 systems, 1,000,000 data "
+                   "items, 50,000 flows), scaled to --entries (departments at most the province's 5,042); department "
+                   "sizes long-tailed")
 @click.option("--departments", type=click.IntRange(min=1), help="部门总数 / total departments")
 @click.option("--systems", type=click.IntRange(min=1), help="信息系统总数 / total systems")
 @click.option("--items", type=click.IntRange(min=0), help="信息项总数（约数）/ total data items (about)")

@@ -35,7 +35,8 @@ class Shape:
 def shape_for(entries: int, province: bool = False, departments: int | None = None, systems: int | None = None,
               items: int | None = None, flows: int | None = None) -> Shape:
     """The shape of a catalogue of `entries` entries: the province's proportions scaled to `entries` where
-    `province` is set, overridden by any total given."""
+    `province` is set (departments stop at the whole province's 5,042: a bigger catalogue is more entries per
+    department, not more governments), overridden by any total given."""
     scaled = {k: round(v * entries / PROVINCE["entries"]) for k, v in PROVINCE.items()} if province else {}
     given = {"departments": departments, "systems": systems, "items": items, "flows": flows}
     return Shape(province, **{k: v if v is not None else scaled.get(k) for k, v in given.items()})
