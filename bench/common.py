@@ -23,6 +23,12 @@ def generate(folder: Path, entries: int, seed: int, province: bool = False, defe
                               shape=shape_for(entries, province=province))
 
 
+def percentile(times: list[float], p: float) -> float:
+    """The p-quantile of `times` (nearest rank)."""
+    times = sorted(times)
+    return times[min(len(times) - 1, max(0, round(p * len(times)) - 1))]
+
+
 def write_results(path: Path, results: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

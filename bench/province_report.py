@@ -7,7 +7,7 @@ import json
 import statistics
 from pathlib import Path
 
-from common import cached
+from common import cached, percentile
 
 GIB = 4096.0   # MiB: the peak-memory target of issues 2 and 3 (stated for 100,000 entries)
 
@@ -31,11 +31,6 @@ def row(bench, govcat, baseline, target, judged, why="") -> dict:
 
 def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def p(times: list[float], q: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def generate(out: Path, entries: int, step: dict) -> dict:
@@ -128,8 +123,8 @@ def rest(out: Path, entries: int, step: dict) -> dict:
     rows = []
     for op in ("page (internal)", "filtered page", "GET one entry", "PUT one entry"):
         h, c = r["http"][op], r["in_process"][op]
-        rows.append(row(f"REST {op}", f"HTTP p50 {statistics.median(h):.1f} ms, p95 {p(h, .95):.1f} ms",
-                        f"in-process p50 {statistics.median(c):.1f} ms, p95 {p(c, .95):.1f} ms", "—", "—"))
+        rows.append(row(f"REST {op}", f"HTTP p50 {statistics.median(h):.1f} ms, p95 {percentile(h, .95):.1f} ms",
+                        f"in-process p50 {statistics.median(c):.1f} ms, p95 {percentile(c, .95):.1f} ms", "—", "—"))
     return {"rows": rows}
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
-from common import add_province_option, cached, generate, write_results  # noqa: E402
+from common import add_province_option, cached, generate, percentile, write_results  # noqa: E402
 
 WORDS = ["户籍", "参保", "社会保险", "不动产登记", "养老保险", "学籍", "企业", "机动车", "医疗保险 参保",
          '"婚姻登记"', "公积金", "排污许可", "登记", "统计"]
@@ -45,11 +45,6 @@ SELECT (COUNT(?entry) AS ?n) WHERE {
          || EXISTS { GRAPH ?entry { ?item gc:itemName ?name FILTER(CONTAINS(?name, ?word)) } })
 }"""
 CLIENTS = 4
-
-
-def percentile(times: list[float], p: float) -> float:
-    times = sorted(times)
-    return times[min(len(times) - 1, max(0, round(p * len(times)) - 1))]
 
 
 def govcat(*args: str) -> subprocess.CompletedProcess:
