@@ -37,6 +37,9 @@ class Quirks:
     system_graphs: tuple[str, ...] = ()   # IRI prefixes of the engine's own graphs, never govcat's data
     timeout_parameter: str | None = None  # query parameter taking a time limit in milliseconds
     max_update_bytes: int = 8 << 20  # size of one update request; larger writes are split (at graph borders)
+    max_operations: int = 1 << 30    # operations in one update request (Virtuoso: "Query too large" at ~1,000)
+    max_block_triples: int = 1 << 30  # triples in one GRAPH block of INSERT/DELETE DATA (Virtuoso's parser:
+                                      # "memory exhausted" at ~5,000)
 
 
 QUIRKS = {
@@ -45,7 +48,8 @@ QUIRKS = {
     "virtuoso": Quirks(ask_as_select=True, numeric_booleans=True, bnodes_in_data=False, unbound_transitive=False,
                        system_graphs=("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                                       "http://localuriqaserver/"),
-                       timeout_parameter="timeout", max_update_bytes=2 << 20),
+                       timeout_parameter="timeout", max_update_bytes=2 << 20, max_operations=500,
+                       max_block_triples=2000),
 }
 
 

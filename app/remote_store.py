@@ -267,7 +267,7 @@ class RemoteGraph:
         self._updates(f"DROP SILENT GRAPH {nt_iri(_checked(g))}" for g in graphs)
 
     def remove_quads(self, quads: Iterable[tuple[Term, Term, Term, str]]) -> None:
-        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes):
+        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes, self.quirks.max_block_triples):
             if blank:
                 raise ValueError("quads with blank nodes cannot be removed by SPARQL (DELETE DATA)")
             self._updates([f"DELETE DATA {{ {_in_graph(graph, lines)} }}"])
@@ -324,7 +324,7 @@ class RemoteGraph:
         """INSERT DATA, the graphs grouped into as few operations as the size limit allows; a graph with blank
         nodes in an INSERT … WHERE {} of its own where the engine refuses them in INSERT DATA."""
         blocks, size = [], 0
-        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes):
+        for graph, lines, blank in _units(quads, self.quirks.max_update_bytes, self.quirks.max_block_triples):
             block = _in_graph(graph, lines)
             if blank and not self.quirks.bnodes_in_data:
                 yield f"INSERT {{ {block} }} WHERE {{}}"
@@ -341,7 +341,8 @@ class RemoteGraph:
         """Run update operations, as few requests as the engine's size limit allows."""
         batch, size = [], 0
         for operation in operations:
-            if batch and size + len(operation) > self.quirks.max_update_bytes:
+            if batch and (size + len(operation) > self.quirks.max_update_bytes or
+                          len(batch) >= self.quirks.max_operations):
                 self._update(" ;\n".join(batch))
                 batch, size = [], 0
             batch.append(operation)
@@ -363,12 +364,14 @@ def _in_graph(graph: str | None, lines: list[str]) -> str:
     return " ".join(lines) if graph is None else f"GRAPH {nt_iri(_checked(graph))} {{ {' '.join(lines)} }}"
 
 
-def _units(quads: Iterable[tuple[Term, Term, Term, str | None]], limit: int) -> Iterator[tuple[str | None, list[str], bool]]:
-    """(graph, triple lines, has blank nodes): consecutive quads of one graph, at most `limit` characters
-    each, except that a graph with blank nodes stays whole (their labels are scoped to one operation)."""
+def _units(quads: Iterable[tuple[Term, Term, Term, str | None]], limit: int,
+           triples: int) -> Iterator[tuple[str | None, list[str], bool]]:
+    """(graph, triple lines, has blank nodes): consecutive quads of one graph, at most `limit` characters and
+    `triples` triples each, except that a graph with blank nodes stays whole (their labels are scoped to one
+    operation)."""
     graph, lines, size, blank = None, [], 0, False
     for s, p, o, g in quads:
-        if lines and (g != graph or (size > limit and not blank)):
+        if lines and (g != graph or ((size > limit or len(lines) >= triples) and not blank)):
             yield graph, lines, blank
             lines, size, blank = [], 0, False
         graph = g
