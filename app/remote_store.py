@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 
 from .engines import Engine
-from .namespaces import XSD, XSD_STRING
-from .remote_results import serialized
+from .namespaces import XSD
+from .remote_results import read_results, serialized
 from .sparql import bind_terms, query_form
 from .store import (
     EXTENSION_FORMATS,
@@ -42,13 +42,14 @@ from .store import (
 from .terms import Term, nt_iri
 
 JSON_RESULTS = "application/sparql-results+json"
-_ACCEPT = f"{JSON_RESULTS}, application/n-triples;q=0.9"
+_BOOLEAN = XSD + "boolean"
 _RDF_MEDIA = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "ttl", "application/rdf+xml": "rdf"}
 _RAW_MEDIA = {"json": JSON_RESULTS, "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
               "ntriples": "application/n-triples", "nt": "application/n-triples", "rdf": "application/rdf+xml"}
 _GRAPH_FORMATS = {"turtle", "ttl", "ntriples", "nt", "rdf"}
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"   # not DISTINCT: Virtuoso takes minutes
 
 
 class EngineError(OSError):
@@ -100,10 +101,11 @@ class RemoteGraph:
         self._post(self.engine.update, content=text.encode("utf-8"),
                    headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
-    def _request(self, text: str, accept: str = _ACCEPT, timeout: float | None = None,
+    def _request(self, text: str, accept: str | None = None, timeout: float | None = None,
                  params: Mapping[str, list[str]] | None = None) -> httpx.Response:
         if query_form(text) in ("CONSTRUCT", "DESCRIBE"):   # Virtuoso answers them in JSON if it may
             accept = "application/n-triples"
+        accept = accept or f"{JSON_RESULTS}, application/n-triples;q=0.9"
         form = {"query": self.engine.adapt(text)} | {k: list(vs) for k, vs in (params or {}).items() if vs}
         if timeout and self.quirks.timeout_parameter:
             form[self.quirks.timeout_parameter] = str(int(timeout * 1000))
@@ -116,31 +118,22 @@ class RemoteGraph:
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media in _RDF_MEDIA:
             return "graph", [(s, p, o) for s, p, o, _g in parse_quads(response.content, _RDF_MEDIA[media])]
-        body = json.loads(response.content)
-        if "boolean" in body:
-            return "boolean", bool(body["boolean"])
-        names = body["head"].get("vars", [])
-        rows = [{n: self._term(b[n]) if n in b else None for n in names} for b in body["results"]["bindings"]]
+        found = read_results(response.content)
+        if found[0] == "boolean":
+            return found
+        _kind, names, rows = found
         if self.quirks.ask_as_select and names == ["__ASK_RETVAL"]:
             return "boolean", bool(rows) and rows[0]["__ASK_RETVAL"].value not in ("0", "false")
         cap = response.headers.get("x-sparql-maxrows")    # Virtuoso's ResultSetMaxRows cut the answer
         if cap is not None and len(rows) >= int(cap):
             raise EngineError(f"the engine cut the results at {cap} rows: raise its limit (Virtuoso: "
                               "[SPARQL] ResultSetMaxRows in virtuoso.ini)")
+        if self.quirks.numeric_booleans:
+            for row in rows:
+                for name, term in row.items():
+                    if term is not None and term.datatype == _BOOLEAN and term.value in ("1", "0"):
+                        row[name] = Term("literal", "true" if term.value == "1" else "false", _BOOLEAN)
         return "solutions", names, rows
-
-    def _term(self, cell: dict) -> Term:
-        kind, value = cell["type"], cell["value"]
-        if kind == "uri":
-            return Term("iri", value)
-        if kind == "bnode":   # engine labels (Virtuoso: nodeID://b10001) as valid, stable blank node labels
-            return Term("bnode", re.sub(r"[^A-Za-z0-9]", "", value) or "b")
-        if cell.get("xml:lang"):
-            return Term("literal", value, None, cell["xml:lang"])
-        datatype = cell.get("datatype") or XSD_STRING
-        if datatype == XSD + "boolean" and self.quirks.numeric_booleans and value in ("1", "0"):
-            value = "true" if value == "1" else "false"
-        return Term("literal", value, datatype)
 
     def _own(self, graph: str | None) -> bool:
         return graph is not None and not graph.startswith(self.quirks.system_graphs or ("\0",))
@@ -218,7 +211,7 @@ class RemoteGraph:
         return list(self._quads(_ALL_QUADS))
 
     def graph_names(self) -> set[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self.select(_GRAPHS)
         return {r["g"].value for r in rows if self._own(r["g"].value)}
 
     def has_graph(self, graph: str) -> bool:
@@ -254,11 +247,11 @@ class RemoteGraph:
         return [(subject_term, r["p"], r["o"]) for r in rows if graph or self._own(r["g"].value)]
 
     def graphs_with_object(self, obj: Term) -> set[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {"o": obj})
+        rows = self.select(_GRAPHS, {"o": obj})
         return {r["g"].value for r in rows if self._own(r["g"].value)}
 
     def graphs_with(self, predicate: str, obj: Term) -> set[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        rows = self.select(_GRAPHS,
                            {"p": Term("iri", predicate), "o": obj})
         return {r["g"].value for r in rows if self._own(r["g"].value)}
 
