@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,20 +68,39 @@ def govcat_cli(*args: str) -> subprocess.CompletedProcess:
                           env=clean_env())
 
 
+_prepared: dict[tuple[str, bool], tuple[Path, dict[str, str], list[str]]] = {}
+
+
+def prepared_store(workbook: Path, publish: bool) -> tuple[Path, dict[str, str], list[str]]:
+    """The store every browser module starts from, made once per test process and copied for each: `govcat load`
+    the workbook, run the analyses, make one user per role (the editors in the two biggest departments)."""
+    key = (str(workbook), publish)
+    if key not in _prepared:
+        folder = Path(tempfile.mkdtemp(prefix="govcat-web-"))
+        atexit.register(shutil.rmtree, folder, True)
+        store = folder / "store"
+        govcat_cli("load", str(workbook), "--store", str(store), *(["--publish"] if publish else []))
+        govcat_cli("duplicates", "--store", str(store), "--format", "json")
+        govcat_cli("zombies", "--store", str(store), "--format", "json")
+        departments = departments_by_size(workbook)
+        tokens = {role: add_user(store, name, kind, dept if dept is None else departments[dept])
+                  for role, (name, kind, dept) in USERS.items()}
+        _prepared[key] = (store, tokens, departments)
+    return _prepared[key]
+
+
+USERS = {"admin": ("admin1", "admin", None), "editor": ("editor-a", "editor", 0),
+         "editor_b": ("editor-b", "editor", 1), "reviewer": ("reviewer1", "reviewer", None),
+         "viewer": ("viewer1", "viewer", None)}     # role -> (name, role, which department by size)
+
+
 def serve_catalogue(workbook: Path, folder: Path, publish: bool = True) -> Web:
-    """`govcat load` the workbook, run the analyses, make one user per role (the editors in the two biggest
-    departments), then start the server."""
+    """A copy of the prepared store of `workbook` in `folder`, served."""
+    source, tokens, departments = prepared_store(workbook, publish)
     store = folder / "store"
-    govcat_cli("load", str(workbook), "--store", str(store), *(["--publish"] if publish else []))
-    govcat_cli("duplicates", "--store", str(store), "--format", "json")
-    govcat_cli("zombies", "--store", str(store), "--format", "json")
-    departments = departments_by_size(workbook)
-    users = {"admin": ("admin1", "admin", None), "editor": ("editor-a", "editor", departments[0]),
-             "editor_b": ("editor-b", "editor", departments[1]), "reviewer": ("reviewer1", "reviewer", None),
-             "viewer": ("viewer1", "viewer", None)}
-    tokens = {role: add_user(store, name, kind, dept) for role, (name, kind, dept) in users.items()}
+    shutil.copytree(source, store)
     server = start_server(store)
-    return Web(server, store, tokens, {role: spec[0] for role, spec in users.items()}, departments)
+    return Web(server, store, dict(tokens), {role: spec[0] for role, spec in USERS.items()}, list(departments))
 
 
 @pytest.fixture(scope="module")
