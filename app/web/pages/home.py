@@ -1,31 +1,15 @@
 """The home page: entries per department and workflow state, validation status, zombies and duplicates
-found, the evaluation indicators as charts. The figures are computed once per state of the store (they
-are kept until the next write: Catalogue.generation)."""
+found, the evaluation indicators as charts. The figures are computed once per state of the store (kept until the
+next write: systems.per_generation)."""
 from __future__ import annotations
-
-import threading
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ...analytics.overview import overview
-from ...catalogue import Catalogue
 from ..auth import AccessDep, CatalogueDep
 from .render import language, page
-
-_lock = threading.Lock()
-
-
-def cached_overview(request: Request, cat: Catalogue, internal: bool) -> dict:
-    state = request.app.state
-    with _lock:
-        kept = getattr(state, "home_figures", {})
-        key = (cat.generation, internal)
-        if key not in kept:
-            kept = {k: v for k, v in kept.items() if k[0] == cat.generation}
-            kept[key] = overview(cat, internal)
-            state.home_figures = kept
-        return kept[key]
+from .systems import per_generation
 
 
 def bar(name: str, value: float | None) -> dict:
@@ -46,7 +30,8 @@ def home_router() -> APIRouter:
 
     @router.get("/")
     async def home(request: Request, access: AccessDep, cat: CatalogueDep):
-        figures = await run_in_threadpool(cached_overview, request, cat, access.internal)
+        figures = await run_in_threadpool(per_generation, request, cat, ("home", access.internal),
+                                          lambda: overview(cat, access.internal))
         evaluation = figures.get("evaluation")
         charts = evaluation_charts(evaluation, language(request)) if evaluation else {}
         return page(request, access, "home.html", figures=figures, charts=charts)
