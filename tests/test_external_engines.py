@@ -21,10 +21,15 @@ import pytest
 import python_calamine
 from engines import ENGINES, RunningEngine, govcat_env, running_engine
 from govcat.generate import generate_catalogue
+from govcat.terms import Term
 from sparqlserver import start_server, stop_server
 
 ENTRY = "<https://w3id.org/govcat/def#InformationResource>"
 COUNT = f"SELECT (COUNT(?e) AS ?n) WHERE {{ ?e a {ENTRY} }}"
+ENGINE_OWN = ("openlinksw.com/", "/ns/ldp#", "localuriqaserver", "sparql-service-description#")   # Virtuoso's graphs
+UNPORTABLE = {"virtuoso": {   # saved queries an engine refuses, and why
+    "entries_breaking_rules": "xsd:dayTimeDuration arithmetic on dates (an XPath extension, not SPARQL 1.1)",
+}}
 TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?|\d{4}-\d\d-\d\d|_:[A-Za-z0-9]+")
 
 
@@ -116,6 +121,51 @@ def test_references_resolve_against_the_records_in_the_engine(pair):
 
 
 # -- querying ---------------------------------------------------------------------------------------------------
+def test_every_saved_query_answers_as_on_the_embedded_store(pair):
+    """Each queries/*.rq, its parameters bound to values from the catalogue (as in test_bound_values), run by
+    govcat on the engine and on the embedded store: the same solutions."""
+    from govcat.catalogue import Catalogue
+    from govcat.engines import Engine
+    from govcat.remote_store import RemoteGraph
+    from govcat.saved_queries import load_all
+    from test_bound_values import answers, candidates
+
+    def term(value):   # blank node labels are the engine's own; GROUP_CONCAT's order is unspecified
+        if value is not None and value.kind == "bnode":
+            return Term("bnode", "b")
+        if value is not None and "\x1f" in value.value:
+            return Term("literal", "\x1f".join(sorted(value.value.split("\x1f"))), value.datatype)
+        return value
+
+    def same_rows(rows):     # versions were made at other moments; Virtuoso's own graphs are left out
+        return sorted(same(a) for a in answers([{k: term(v) for k, v in row.items()} for row in rows])
+                      if not any(own in a for own in ENGINE_OWN))
+    local = Catalogue.open(pair.local.store)
+    remote = RemoteGraph(Engine.from_env(pair.engine.env))
+    try:
+        values = candidates(local)
+        compared = differ = 0
+        refused, wrong = {}, []
+        for saved in load_all().values():
+            bindings = {p.name: values[p.type][0] for p in saved.params}
+            expected = same_rows(local.graph.select(saved.text, bindings))
+            try:
+                got = same_rows(remote.select(saved.text, bindings))
+            except OSError as exc:
+                refused[saved.name] = str(exc)
+                continue
+            if got != expected:
+                wrong.append(saved.name)
+            compared += 1
+            differ += bool(expected)
+        assert not wrong, wrong
+        assert set(refused) == set(UNPORTABLE.get(pair.engine.name, ())), refused
+        assert compared > 60 and differ > 30, (compared, differ)
+    finally:
+        remote.close()
+        del local
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "xml"])
 def test_queries_answer_as_on_the_embedded_store(pair, fmt):
     text = ("PREFIX dct: <http://purl.org/dc/terms/> SELECT ?code ?title ?issued WHERE { ?e a " + ENTRY +
