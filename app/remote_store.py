@@ -98,8 +98,11 @@ class RemoteGraph:
         return response
 
     def _update(self, text: str) -> None:
-        self._post(self.engine.update, content=text.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        try:
+            self._post(self.engine.update, content=text.encode("utf-8"),
+                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        except SyntaxError as exc:      # an update govcat wrote, refused: the engine's limit, not the user's text
+            raise EngineError(f"the SPARQL engine refused an update: {exc}") from None
 
     def _request(self, text: str, accept: str | None = None, timeout: float | None = None,
                  params: Mapping[str, list[str]] | None = None) -> httpx.Response:
@@ -295,9 +298,6 @@ class RemoteGraph:
 
     def flush(self) -> None:
         """Nothing to do: every write is done when its request returns."""
-
-    def update(self, text: str, base_iri: str | None = None) -> None:
-        self._update(f"BASE <{_checked(base_iri)}>\n{text}" if base_iri else text)
 
     def backup(self, target: Path) -> None:
         """An embedded copy of the whole store in the new folder `target` (for a SPARQL Update's scratch
