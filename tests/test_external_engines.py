@@ -292,8 +292,17 @@ def test_the_server_edits_through_rest_and_answers_sparql_by_view(pair):
         viewer = httpx.get(server.url + "/sparql", params=count,
                            headers=accept | {"Authorization": f"Bearer {tokens['viewer']}"})
         assert viewer.status_code == 403 and "external SPARQL engine" in viewer.text
+        entry = entries[1]["_meta"]["iri"]     # SPARQL Update: worked out on a copy made from a dump of the engine
+        retitle = (f"DELETE {{ GRAPH <{entry}> {{ <{entry}> <http://purl.org/dc/terms/title> ?t }} }} "
+                   f"INSERT {{ GRAPH <{entry}> {{ <{entry}> <http://purl.org/dc/terms/title> \"经 SPARQL 更新\" }} }} "
+                   f"WHERE {{ GRAPH <{entry}> {{ <{entry}> <http://purl.org/dc/terms/title> ?t }} }}")
+        updated = admin.post("/sparql", content=retitle.encode("utf-8"),
+                             headers={"Content-Type": "application/sparql-update"})
+        assert updated.status_code == 200 and updated.json()["changed"] == [entry], updated.text
         admin.close()
     finally:
         stop_server(server, pair.remote.store)
     shown = pair.remote.run("history", code, check=True).stdout
     assert "经接口修改" in shown
+    shown = pair.remote.run("history", entries[1]["信息资源代码"], check=True).stdout
+    assert "sparql-update" in shown and "经 SPARQL 更新" in shown
