@@ -50,6 +50,9 @@ _RAW_MEDIA = {"json": JSON_RESULTS, "xml": "application/sparql-results+xml", "cs
 _GRAPH_FORMATS = {"turtle", "ttl", "ntriples", "nt", "rdf"}
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"   # not DISTINCT: Virtuoso takes minutes
+_HAS_GRAPH = "ASK { GRAPH ?g { ?s ?p ?o } }"
+_GRAPH_TRIPLES = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+_ABOUT = "SELECT ?g ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 class EngineError(OSError):
@@ -218,10 +221,10 @@ class RemoteGraph:
         return {r["g"].value for r in rows if self._own(r["g"].value)}
 
     def has_graph(self, graph: str) -> bool:
-        return self.ask(f"ASK {{ GRAPH {nt_iri(_checked(graph))} {{ ?s ?p ?o }} }}")
+        return self.ask(_HAS_GRAPH, {"g": Term("iri", _checked(graph))})
 
     def _graph_triples(self, graph: str) -> list[tuple[Term, Term, Term]]:
-        rows = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {nt_iri(_checked(graph))} {{ ?s ?p ?o }} }}")
+        rows = self.select(_GRAPH_TRIPLES, {"g": Term("iri", _checked(graph))})
         return [(r["s"], r["p"], r["o"]) for r in rows]
 
     def graph_ntriples(self, graph: str) -> str:
@@ -243,10 +246,9 @@ class RemoteGraph:
         return serialize_quads(self._quads(_ALL_QUADS), fmt, output)
 
     def triples_about(self, subject: str, graph: str | None = None) -> list[tuple[Term, Term, Term]]:
-        s = nt_iri(_checked(subject))
-        where = f"GRAPH {nt_iri(_checked(graph))} {{ {s} ?p ?o }}" if graph else f"GRAPH ?g {{ {s} ?p ?o }}"
-        rows = self.select(f"SELECT ?g ?p ?o WHERE {{ {where} }}")
-        subject_term = Term("iri", subject)
+        subject_term = Term("iri", _checked(subject))
+        bound = {"s": subject_term} | ({"g": Term("iri", _checked(graph))} if graph else {})
+        rows = self.select(_ABOUT, bound)
         return [(subject_term, r["p"], r["o"]) for r in rows if graph or self._own(r["g"].value)]
 
     def graphs_with_object(self, obj: Term) -> set[str]:
