@@ -21,9 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,11 +33,11 @@ from pathlib import Path
 from govcat.loaders import base_iri
 
 from ..catalogue.journal import ChangeSet
-from ..catalogue.repository import Catalogue, quad_lines, user_iri
+from ..catalogue.repository import Catalogue, user_iri
 from ..namespaces import DCAT, DCT, GC, RDF_TYPE, XSD
 from ..queries import query
 from ..store import Graph, RdfSyntaxError
-from ..terms import Term, iri, iri_segment, nt_iri, nt_literal
+from ..terms import iri, iri_segment, nt_iri, nt_literal
 from ..validation.compiler import compile_shapes
 from ..validation.engine import run_checks
 from .rdf import HYDRA
@@ -48,7 +50,7 @@ MEDIA = {"text/turtle": "ttl", "application/x-turtle": "ttl", "application/rdf+x
 EXTENSIONS = {".ttl": "ttl", ".rdf": "rdf", ".xml": "rdf", ".jsonld": "jsonld", ".json": "jsonld", ".nt": "nt"}
 NOT_OWNED = {DCAT + "Dataset", DCAT + "Catalog", DCAT + "CatalogRecord", HYDRA + "PartialCollectionView",
              HYDRA + "Collection", HYDRA + "PagedCollection"}
-BATCH = 2000          # records per commit
+BATCH = 1000          # records per commit (across pages)
 DEPTH = 2
 
 
@@ -102,55 +104,65 @@ def fetch(url: str, timeout: float = 60.0) -> Graph:
 
 
 def pages(url: str):
-    """(page URL, graph or the error) for each page, following hydra:next; stops at the first error."""
+    """(page URL, graph or the error) for each page, following hydra:next; stops at the first error. The next
+    page is fetched in a thread while the caller works on the current one."""
     seen: set[str] = set()
-    while url and url not in seen:
-        seen.add(url)
-        try:
-            graph = fetch(url)
-        except (OSError, RdfSyntaxError, ValueError) as exc:
-            yield url, exc
-            return
-        yield url, graph
-        url = _next(graph, url)
+    with ThreadPoolExecutor(1, thread_name_prefix="harvest-fetch") as pool:
+        future = pool.submit(fetch, url) if url else None
+        while future is not None:
+            seen.add(url)
+            try:
+                graph = future.result()
+            except (OSError, RdfSyntaxError, ValueError) as exc:
+                yield url, exc
+                return
+            current, url = url, _next(graph, url)
+            future = pool.submit(fetch, url) if url and url not in seen else None
+            yield current, graph
 
 
 def _next(graph: Graph, url: str) -> str | None:
     found = None
-    for s, p, o in _triples(graph):
-        if p.value in (HYDRA + "next", HYDRA + "nextPage") and o.is_iri:
-            if s.value == url:
-                return o.value
-            found = found or o.value
+    for row in graph.select(query("harvest_next")):
+        if row["view"].value == url:
+            return row["next"].value
+        found = found or row["next"].value
     return found
 
 
-def _triples(graph: Graph) -> list[tuple[Term, Term, Term]]:
-    return [(r["s"], r["p"], r["o"]) for r in graph.select(query("harvest_triples"))]
-
-
 # -- one page → records -------------------------------------------------------------------------------
+# The page is read as canonical N-Triples lines (the form stored lines are compared in): terms stay text.
+TYPE, DATASET = nt_iri(RDF_TYPE), nt_iri(DCAT + "Dataset")
+MODIFIED, IDENTIFIER, TITLE = nt_iri(DCT + "modified"), nt_iri(DCT + "identifier"), nt_iri(DCT + "title")
+NOT_OWNED_NT = {nt_iri(c) for c in NOT_OWNED}
+SOURCE_LINE = f"{{}} {nt_iri(GC + 'harvestedFrom')} {{}} ."
+TYPE_LINE = f"{{}} {TYPE} {nt_iri(GC + 'HarvestedDataset')} ."
+_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
+_UNESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
 def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | None]]:
     """dataset IRI -> (its N-Triples lines, its dct:modified) for every dcat:Dataset of the page."""
-    out_edges: dict[Term, list[tuple[Term, Term]]] = defaultdict(list)
-    types: dict[Term, set[str]] = defaultdict(set)
-    for s, p, o in _triples(graph):
+    out_edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    types: dict[str, set[str]] = defaultdict(set)
+    for line in graph.serialize("nt").decode("utf-8").splitlines():
+        s, p, o = line[:-2].split(" ", 2)
         out_edges[s].append((p, o))
-        if p.value == RDF_TYPE and o.is_iri:
-            types[s].add(o.value)
+        if p == TYPE and o[0] == "<":
+            types[s].add(o)
     records = {}
     for node, classes in list(types.items()):
-        if DCAT + "Dataset" not in classes:
+        if DATASET not in classes:
             continue
-        name = node.value if node.is_iri else _minted(source, out_edges[node])
-        digests: dict[Term, str] = {}
+        name = node[1:-1] if node[0] == "<" else _minted(source, out_edges[node])
+        digests: dict[str, str] = {}
 
-        def skolem(term: Term) -> Term:
-            if term.kind != "bnode":
+        def skolem(term: str) -> str:
+            if not term.startswith("_:"):
                 return term
             if term not in digests:
-                digests[term] = "#b-" + _digest(term, out_edges, set())[:16]
-            return iri(name + digests[term])
+                digests[term] = f"<{name}#b-{_digest(term, out_edges, set())[:16]}>"
+            return digests[term]
         lines: set[str] = set()
         todo, done = [(node, 0)], set()
         while todo:
@@ -158,32 +170,53 @@ def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | 
             if subject in done:
                 continue
             done.add(subject)
+            head = nt_iri(name) if subject == node else skolem(subject)
             for p, o in out_edges[subject]:
-                lines.add(f"{skolem(subject).n3() if subject != node else nt_iri(name)} {p.n3()} {skolem(o).n3()} .")
-                if o in out_edges and o not in done and not (types.get(o, set()) & NOT_OWNED):
-                    if o.kind == "bnode":
+                lines.add(f"{head} {p} {skolem(o)} .")
+                if o in out_edges and o not in done and not (types.get(o, set()) & NOT_OWNED_NT):
+                    if o.startswith("_:"):
                         todo.append((o, depth))
                     elif depth < DEPTH:
                         todo.append((o, depth + 1))
-        modified = next((o.value for p, o in out_edges[node] if p.value == DCT + "modified" and o.is_literal), None)
+        modified = next((_value(o) for p, o in out_edges[node] if p == MODIFIED and o[0] == '"'), None)
         records[name] = (sorted(lines), modified)
     return records
 
 
-def _digest(node: Term, edges, path: set) -> str:
+def _value(term: str) -> str:
+    """The value of a term in N-Triples: an IRI without its brackets, a literal's lexical form."""
+    if term[0] == "<":
+        return term[1:-1]
+    if term.startswith("_:"):
+        return term[2:]
+    text = term[1:term.rindex('"')]
+    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else _UNESCAPED.get(m[3], m[3]), text) \
+        if "\\" in text else text
+
+
+def _digest_form(term: str) -> str:
+    """A term as the digests of blank nodes have always spelt it (govcat.terms.nt_literal: only \\, ", LF and
+    CR escaped), so that records harvested before keep their IRIs."""
+    if term[0] != '"' or "\\" not in term:
+        return term
+    end = term.rindex('"')
+    return nt_literal(_value(term)) + term[end + 1:]
+
+
+def _digest(node: str, edges, path: set) -> str:
     parts = []
     for p, o in edges.get(node, []):
-        if o.kind == "bnode":
+        if o.startswith("_:"):
             inner = "cycle" if o in path else _digest(o, edges, path | {node})
-            parts.append(f"{p.value} [{inner}]")
+            parts.append(f"{p[1:-1]} [{inner}]")
         else:
-            parts.append(f"{p.value} {o.n3()}")
+            parts.append(f"{p[1:-1]} {_digest_form(o)}")
     return hashlib.sha256("\n".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
 def _minted(source: str, edges) -> str:
-    key = next((o.value for p, o in edges if p.value == DCT + "identifier"), None) \
-        or next((o.value for p, o in edges if p.value == DCT + "title"), "")
+    key = next((_value(o) for p, o in edges if p == IDENTIFIER), None) \
+        or next((_value(o) for p, o in edges if p == TITLE), "")
     return f"{source}/dataset/{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}"
 
 
@@ -195,71 +228,61 @@ def harvest(cat: Catalogue, url: str, name: str, user: str = "harvest") -> Harve
     stored: dict[str, set[str]] = defaultdict(set)        # records of this source -> every source of each
     for row in cat.graph.select(query("harvest_records"), {"source": iri(source)}):
         stored[row["record"].value].add(row["from"].value)
+    dated: dict[str, list[str]] = defaultdict(list)      # records of this source -> their stored dct:modified
+    for row in cat.graph.select(query("harvest_modified"), {"source": iri(source)}):
+        dated[row["record"].value].append(row["modified"].value)
     seen: set[str] = set()
-    source_line = f"{{}} {nt_iri(GC + 'harvestedFrom')} {{}} ."
-    type_line = f"{{}} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'HarvestedDataset')} ."
-    for page_url, page in pages(url):
-        if isinstance(page, Exception):
-            report.broken.append({"url": page_url, "error": str(page)})
-            break
-        found = page_records(page, source)
-        del page
-        report.pages.append({"url": page_url, "datasets": len(found)})
-        candidates: dict[str, list[str]] = {}
-        olds: dict[str, list[str]] = {}
-        for record, (lines, modified) in found.items():
-            if record in seen:
-                continue
-            seen.add(record)
-            old = cat.record_lines(record)
-            if old and modified and record in stored and _modified(old, record) == modified:
-                report.unchanged += 1
-                continue
-            sources = {source} | _sources(old, record)
-            candidates[record] = lines + [type_line.format(nt_iri(record))] + \
-                [source_line.format(nt_iri(record), nt_iri(s)) for s in sorted(sources)]
-            olds[record] = old
-        pending: dict[str, list[str]] = {}
-        for record, content in _canonical(candidates).items():
-            if olds[record] and sorted(olds[record]) == content:
-                report.unchanged += 1
-            else:
-                pending[record] = content
-        _write(cat, pending, olds, report, editor, page_url)
-    if not report.broken:
-        change = ChangeSet()
-        for record, sources in stored.items():
-            if record in seen:
-                continue
-            old = cat.record_lines(record)
-            if sources - {source}:
-                content = [line for line in old if line != source_line.format(nt_iri(record), nt_iri(source))]
-                cat.stage(change, record, content, user=editor, action="harvest", source=url, old=old, admin=False,
-                          note=f"不再见于采集来源 {name} / no longer in harvest source {name}")
-            else:
-                cat.stage(change, record, None, user=editor, action="withdraw", source=url, old=old,
-                          note=f"已离开采集来源 {name} / left harvest source {name}")
-            report.withdrawn.append(record)
-        cat.commit(change)
+    batch = _Batch(cat, report, editor)
+    with cat.write_lock:      # versions are read, records staged and committed by this run alone
+        for page_url, page in pages(url):
+            if isinstance(page, Exception):
+                report.broken.append({"url": page_url, "error": str(page)})
+                break
+            found = page_records(page, source)
+            del page
+            report.pages.append({"url": page_url, "datasets": len(found)})
+            pending: dict[str, list[str]] = {}
+            olds: dict[str, list[str]] = {}
+            for record, (lines, modified) in found.items():
+                if record in seen:
+                    continue
+                seen.add(record)
+                if modified and record in stored and dated.get(record) == [modified]:
+                    report.unchanged += 1
+                    continue
+                old = cat.record_lines(record)
+                sources = {source} | _sources(old, record)
+                content = sorted(lines + [TYPE_LINE.format(nt_iri(record))] +
+                                 [SOURCE_LINE.format(nt_iri(record), nt_iri(s)) for s in sorted(sources)])
+                if old and sorted(old) == content:
+                    report.unchanged += 1
+                else:
+                    pending[record], olds[record] = content, old
+            batch.add(pending, olds, page_url)
+        batch.commit()
+        if not report.broken:
+            _withdraw(cat, stored, seen, source, name, url, editor, report)
     _keep_report(cat, source, report, editor)
     return report
 
 
-def _canonical(records: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each record's lines as Oxigraph writes them (the form stored lines are compared in), sorted."""
-    if not records:
-        return {}
-    scratch = Graph()
-    scratch.load("".join(line for record, lines in records.items() for line in quad_lines(record, lines)), "nq")
-    return {record: sorted(line for line in scratch.graph_ntriples(record).splitlines() if line) for record in records}
-
-
-def _modified(lines: list[str], record: str) -> str | None:
-    mark = f"{nt_iri(record)} <{DCT}modified> \""
-    for line in lines:
-        if line.startswith(mark):
-            return line[len(mark):].split('"', 1)[0]
-    return None
+def _withdraw(cat: Catalogue, stored: dict[str, set[str]], seen: set[str], source: str, name: str, url: str,
+              editor: str, report: HarvestReport) -> None:
+    """The records of this source not seen in a complete run: withdrawn, or kept from their other sources."""
+    change = ChangeSet()
+    for record, sources in stored.items():
+        if record in seen:
+            continue
+        old = cat.record_lines(record)
+        if sources - {source}:
+            content = [line for line in old if line != SOURCE_LINE.format(nt_iri(record), nt_iri(source))]
+            cat.stage(change, record, content, user=editor, action="harvest", source=url, old=old, admin=False,
+                      note=f"不再见于采集来源 {name} / no longer in harvest source {name}")
+        else:
+            cat.stage(change, record, None, user=editor, action="withdraw", source=url, old=old,
+                      note=f"已离开采集来源 {name} / left harvest source {name}")
+        report.withdrawn.append(record)
+    cat.commit(change)
 
 
 def _sources(lines: list[str], record: str) -> set[str]:
@@ -267,11 +290,37 @@ def _sources(lines: list[str], record: str) -> set[str]:
     return {line[len(mark):].split(">", 1)[0] for line in lines if line.startswith(mark)}
 
 
-def _write(cat: Catalogue, pending: dict[str, list[str]], olds: dict[str, list[str]], report: HarvestReport,
-           editor: str, page_url: str) -> None:
-    """Validate the page's new and changed records, then write those without a Violation."""
-    if not pending:
-        return
+class _Batch:
+    """New and changed records, validated page by page and committed (journalled, with history) every BATCH
+    records across pages: large commits are written by Oxigraph's bulk loader, several times faster."""
+
+    def __init__(self, cat: Catalogue, report: HarvestReport, editor: str):
+        self.cat, self.report, self.editor = cat, report, editor
+        self.change, self.staged = ChangeSet(), 0
+
+    def add(self, pending: dict[str, list[str]], olds: dict[str, list[str]], page_url: str) -> None:
+        """Validate one page's new and changed records; stage those without a Violation."""
+        if not pending:
+            return
+        refused = _validate(pending, self.report)
+        for record, content in pending.items():
+            if record in refused:
+                continue
+            old = olds[record]
+            (self.report.changed if old else self.report.new).append(record)
+            self.cat.stage(self.change, record, content, user=self.editor, action="harvest", source=page_url,
+                           old=old, admin=False)
+            self.staged += 1
+        if self.staged >= BATCH:
+            self.commit()
+
+    def commit(self) -> None:
+        self.cat.commit(self.change)
+        self.change, self.staged = ChangeSet(), 0
+
+
+def _validate(pending: dict[str, list[str]], report: HarvestReport) -> set[str]:
+    """Check records against harvest_shapes.ttl; findings go to the report. Returns the refused records."""
     graph = Graph()
     graph.load("\n".join(line for lines in pending.values() for line in lines) + "\n", "nt")
     graph.load(f"{nt_iri(GC + 'HarvestedDataset')} <http://www.w3.org/2000/01/rdf-schema#subClassOf> "
@@ -285,19 +334,7 @@ def _write(cat: Catalogue, pending: dict[str, list[str]], olds: dict[str, list[s
             report.rejected.append(entry)
         else:
             report.warnings.append(entry)
-    del graph
-    with cat.write_lock:
-        change = ChangeSet()
-        for record, content in pending.items():
-            if record in refused:
-                continue
-            old = olds[record]
-            (report.changed if old else report.new).append(record)
-            cat.stage(change, record, content, user=editor, action="harvest", source=page_url, old=old, admin=False)
-            if len(change.clear) >= BATCH:
-                cat.commit(change)
-                change = ChangeSet()
-        cat.commit(change)
+    return refused
 
 
 def _keep_report(cat: Catalogue, source: str, report: HarvestReport, editor: str) -> None:
