@@ -308,7 +308,7 @@ def _check(cat: Catalogue, req: Record, rules: set[str]) -> None:
     """Validate the request with the shapes in the context of the store; any Violation of `rules` refuses."""
     loaded = Loaded(SHEET, ntriples="\n".join(req.lines()) + "\n", rdf_format="nt",
                     sources={req.iri: (SHEET, 0)}, counts={SHEET: 1})
-    graph, _owner, _orphans = context_graph(cat, loaded)
+    graph = context_graph(cat, loaded).graph
     report = validate_loaded(loaded, graph, classes={REQUEST})
     report.results = [r for r in report.results if r.focus == req.iri and r.rule in rules]
     if not report.conforms:
@@ -339,7 +339,7 @@ def _grant(cat: Catalogue, change: ChangeSet, req: Record, entry: Record, user: 
         loaded, flow, _code = to_loaded(KINDS["flows"], body, base_iri())
     except BodyError as exc:
         raise RequestError("bad_request", exc.zh, exc.en) from None
-    graph, _owner, _orphans = context_graph(cat, loaded)
+    graph = context_graph(cat, loaded).graph
     report = validate_loaded(loaded, graph, classes={GC + "DataFlow"})
     report.results = [r for r in report.results if r.focus == flow]
     if not report.conforms:

@@ -230,7 +230,7 @@ def _validate(cat: Catalogue, content: dict[str, list[str]]) -> None:
         return
     loaded = Loaded("SPARQL Update", ntriples="\n".join(line for lines in content.values() for line in lines) + "\n",
                     rdf_format="nt")
-    graph, owner, orphans = context_graph(cat, loaded)
+    graph, owner, orphans, _classes = context_graph(cat, loaded)
     for record, lines in content.items():
         subjects = {line.split(" ", 1)[0].strip("<>") for line in lines}
         owners = {owner[s] for s in subjects if s in owner}

@@ -263,7 +263,8 @@ def test_a_big_change_is_bulk_loaded_in_parts_and_applying_it_again_gives_the_sa
     quads = [f"<urn:s{i}> <urn:p> \"v{i}\" <urn:g{i % 4}> .\n" for i in range(20)]
     graph = Graph(tmp_path / "store")
     graph.load("<urn:old> <urn:p> \"gone\" <urn:g1> .\n", "nq")
-    text = "#clear <urn:g1>\n" + "".join(quads)
+    body = "".join(quads)
+    text = body + f"#clear <urn:g1>\n#head {len(body.encode())}\n"     # the additions, then the head
     (tmp_path / journal.COMMITTED).write_text(text, encoding="utf-8")
     journal.apply(tmp_path, graph)
     once = sorted(graph.all_quads(), key=repr)
@@ -284,3 +285,26 @@ def test_a_diff_names_each_value_by_the_column_of_its_own_sheet():
     shown = diff(old, new)
     assert "-信息资源名称：旧名" in shown and "+信息资源名称：新名" in shown
     assert "+系统名称：系统乙" in shown and "+信息项2 信息项说明：新说明" in shown
+
+
+def test_a_large_load_stages_on_disk_and_leaves_nothing_behind_when_it_does_not_write(tmp_path, small_csv, monkeypatch):
+    """Above SMALL_WRITE a load streams its additions into a spool file (never in memory): the store it gives
+    is the one the in-memory path gives; a dry run or a refused load leaves neither a spool nor a change; a
+    spool left by a killed process is thrown away when the store is opened."""
+    from govcat.catalogue import journal, loading
+    in_memory = Catalogue.open(tmp_path / "memory")
+    load_file(in_memory, small_csv, "zhang")
+    monkeypatch.setattr(loading, "SMALL_WRITE", 0)
+    cat = Catalogue.open(tmp_path / "spooled")
+    spools = lambda: list((tmp_path / "spooled").glob(journal.SPOOL_PREFIX + "*"))   # noqa: E731
+    empty = dataset(cat)
+    assert not load_file(cat, small_csv, "zhang", dry_run=True).written and not spools()
+    with pytest.raises(Exception, match="91430000000000000X"):
+        load_file(cat, small_csv, "zhang", replace_department="91430000000000000X")
+    assert not spools() and dataset(cat) == empty
+    assert load_file(cat, small_csv, "zhang").written and not spools()
+    assert dataset(cat) == dataset(in_memory)
+    (tmp_path / "spooled" / (journal.SPOOL_PREFIX + "left")).write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    del cat
+    reopened = Catalogue.open(tmp_path / "spooled")
+    assert not spools() and dataset(reopened) == dataset(in_memory)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 from govcat.loaders import LoadError, Loaded, base_iri
@@ -19,16 +20,18 @@ from ..store import Graph, RdfSyntaxError
 from ..terms import Term, iri
 from ..validation.engine import load_schema
 from ..validation.run import Report, read_into_graph, validate_loaded
-from .journal import ChangeSet
+from .journal import ChangeSet, Spool
 from .repository import GRAPHS, Catalogue, is_admin_line, user_iri
 
 INCOMING, CONTEXT = GRAPHS + "incoming", GRAPHS + "context"
 WORKFLOW = "https://w3id.org/govcat/code/workflow-state/"
 DRAFT, SUBMITTED, PUBLISHED, RETURNED, WITHDRAWN = (WORKFLOW + str(n) for n in range(1, 6))
-ENTRY = GC + "InformationResource"
+ENTRY, ITEM = GC + "InformationResource", GC + "DataItem"
+RECORD_CLASSES = frozenset({GC + "Department", GC + "InformationSystem", ENTRY, GC + "DataFlow"})
 
 Progress = Callable[[str], None]
 SMALL_WRITE = 1 << 20   # characters of N-Triples below which a write is grouped in memory
+MANY_RECORDS = 1000   # records in a file above which the stored graph names are read at once
 LOAD_STEPS = 4   # reading, validating in context, comparing with the store, writing
 
 
@@ -66,9 +69,8 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
     """`graph_slot`, if given, holds the only reference to a graph that already holds the schema and
     the file in the INCOMING graph."""
     progress("在上下文中验证 / validating in context")
-    graph, owner, orphans = context_graph(cat, loaded, graph_slot.pop() if graph_slot else None)
-    classes = _classes(graph)
-    report = validate_loaded(loaded, graph, classes=set(classes.values()) | {GC + "DataItem"})
+    graph, owner, orphans, classes = context_graph(cat, loaded, graph_slot.pop() if graph_slot else None)
+    report = validate_loaded(loaded, graph, classes=set(classes.values()) | {ITEM})
     mine = set(owner) | set(orphans)
     report.results = [r for r in report.results if r.focus in mine]
     outcome = LoadOutcome(report)
@@ -79,7 +81,8 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
         raise LoadError(loaded.file, f"这些数据不属于本文件中的任何记录（信息项须与其信息资源一起导入）：{strays[:5]}",
                         f"these data belong to no record of the file (data items come with their entry): {strays[:5]}")
     progress("比较已有记录 / comparing with the store")
-    if not loaded.streamed and len(loaded.ntriples) < SMALL_WRITE:    # an edit: canonical triples in memory
+    small = not loaded.streamed and len(loaded.ntriples) < SMALL_WRITE
+    if small:                       # an edit: canonical triples in memory
         incoming = _group(graph.graph_ntriples(INCOMING).encode("utf-8").splitlines(), owner)
         del graph
     else:
@@ -91,48 +94,81 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
                 incoming = _group(lines, owner)
         finally:
             spill.unlink(missing_ok=True)
-    editor = user_iri(base_iri(), user)
-    change = ChangeSet()
-    entry_records = {s for s, cls in classes.items() if cls == ENTRY}
-    source = Path(loaded.file).name
-    past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
-    records = set(incoming)
-    while incoming:                 # popped, so that each record's lines are freed once staged
-        record, lines = incoming.popitem()
-        content = sorted({line.decode("utf-8") for line in lines})
-        del lines
-        old = cat.record_lines(record)
-        if old and sorted(line for line in old if not is_admin_line(line)) == content:
-            outcome.unchanged += 1
-            continue
-        (outcome.changed if old else outcome.new).append(record)
-        version = None
-        if not old:
-            past = cat.last_versions() if past is None else past
-            version = past.get(record, 0)
-        state = (PUBLISHED if publish else DRAFT) if record in entry_records else None
-        cat.stage(change, record, content, user=editor, action="publish" if publish else action, state=state,
-                  source=source, old=old, version=version)
-    if replace_department:
-        dept = cat.resolve(replace_department)
-        if dept is None:
-            raise LoadError(loaded.file, f"库中没有统一社会信用代码为 {replace_department} 的部门",
-                            f"the store holds no department {replace_department}")
-        for row in cat.graph.select(query("department_records"), {"dept": iri(dept)}):
-            record = row["record"].value
-            if record not in records and record not in outcome.removed:
-                outcome.removed.append(record)
-                cat.stage(change, record, None, user=editor, action="delete", source=source)
-    if not dry_run and change:
-        progress("写入 / writing")
-        cat.commit(change)
-        outcome.written = True
+    change = ChangeSet() if small else ChangeSet(add=Spool(cat.folder))   # large: staged straight to disk
+    try:
+        stage = Staging(cat, change, outcome, user_iri(base_iri(), user), Path(loaded.file).name,
+                        action="publish" if publish else action, initial=(PUBLISHED if publish else DRAFT))
+        records = stage.records(incoming, {s for s, cls in classes.items() if cls == ENTRY})
+        if replace_department:
+            stage.department_removals(replace_department, records, loaded.file)
+        if not dry_run and change:
+            progress("写入 / writing")
+            cat.commit(change)
+            outcome.written = True
+    finally:
+        if not outcome.written:
+            change.discard()
     return outcome
 
 
-def context_graph(cat: Catalogue, loaded: Loaded, graph: Graph | None = None) -> tuple[Graph, dict[str, str], list[str]]:
-    """The validation graph for `loaded` in the context of `cat`, subject -> record of the file, and the
-    subjects that belong to no record."""
+@dataclass
+class Staging:
+    """Stages the records of a file into a change: new and changed records get a new version, unchanged ones
+    are left alone."""
+    cat: Catalogue
+    change: ChangeSet
+    outcome: LoadOutcome
+    editor: str
+    source: str
+    action: str
+    initial: str        # the workflow state of new versions of entries
+
+    def records(self, incoming: dict[str, list[bytes]], entries: set[str]) -> set[str]:
+        """Stage `incoming` (record -> N-Triples lines, emptied as it goes); returns the records of the file."""
+        cat, outcome = self.cat, self.outcome
+        records = set(incoming)
+        # A large file: the stored graphs listed once, so that new records are not each looked up.
+        stored = cat.graph.graph_names() if len(records) > MANY_RECORDS else None
+        past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
+        while incoming:                 # popped, so that each record's lines are freed once staged
+            record, lines = incoming.popitem()
+            content = sorted({line.decode("utf-8") for line in lines})
+            del lines
+            old = cat.record_lines(record) if stored is None or record in stored else []
+            if old and sorted(line for line in old if not is_admin_line(line)) == content:
+                outcome.unchanged += 1
+                continue
+            (outcome.changed if old else outcome.new).append(record)
+            version = None
+            if not old:
+                past = cat.last_versions() if past is None else past
+                version = past.get(record, 0)
+            cat.stage(self.change, record, content, user=self.editor, action=self.action,
+                      state=self.initial if record in entries else None, source=self.source, old=old, version=version)
+        return records
+
+    def department_removals(self, code: str, records: set[str], file: str) -> None:
+        """`--replace-department`: the department's stored records missing from the file are deleted."""
+        dept = self.cat.resolve(code)
+        if dept is None:
+            raise LoadError(file, f"库中没有统一社会信用代码为 {code} 的部门", f"the store holds no department {code}")
+        for row in self.cat.graph.select(query("department_records"), {"dept": iri(dept)}):
+            record = row["record"].value
+            if record not in records and record not in self.outcome.removed:
+                self.outcome.removed.append(record)
+                self.cat.stage(self.change, record, None, user=self.editor, action="delete", source=self.source)
+
+
+class Context(NamedTuple):
+    """The validation graph of an incoming file in the context of the store."""
+    graph: Graph
+    owner: dict[str, str]        # subject of the file -> the record it belongs to
+    orphans: list[str]           # subjects that belong to no record
+    classes: dict[str, str]      # typed subject -> its class (a record's class before any other)
+
+
+def context_graph(cat: Catalogue, loaded: Loaded, graph: Graph | None = None) -> Context:
+    """The validation graph for `loaded` in the context of `cat`, with the record each subject belongs to."""
     if graph is None:
         graph = Graph()
         load_schema(graph)
@@ -140,17 +176,23 @@ def context_graph(cat: Catalogue, loaded: Loaded, graph: Graph | None = None) ->
             graph.load_into(loaded.ntriples, loaded.rdf_format, INCOMING)
         except RdfSyntaxError as exc:
             raise LoadError(loaded.file, f"RDF 语法错误：{exc}", f"RDF syntax error: {exc}") from exc
-    owner: dict[str, str] = {}
-    orphans = []
-    for row in graph.select(query("incoming_records"), {"incoming": iri(INCOMING)}):
-        if row["record"] is None:
-            orphans.append(row["s"].value)
-        else:
-            owner[row["s"].value] = row["record"].value
+    incoming = {"incoming": iri(INCOMING)}
+    classes: dict[str, str] = {}
+    for row in graph.select(query("incoming_classes"), incoming):
+        s, cls = row["s"].value, row["class"].value
+        if classes.get(s) not in RECORD_CLASSES and (cls in RECORD_CLASSES or s not in classes or cls == ITEM):
+            classes[s] = cls
+    owner = {s: s for s, cls in classes.items() if cls in RECORD_CLASSES}
+    for row in graph.select(query("incoming_items"), incoming):
+        s = row["s"].value
+        if classes.get(s) == ITEM:
+            owner[s] = row["entry"].value
+    orphans = [s for s in classes if s not in owner]
+    orphans += [row["s"].value for row in graph.select(query("incoming_untyped"), incoming)]
     records = set(owner.values())
     wanted: set[str] = set()
     names: set[str] = set()
-    for row in graph.select(query("incoming_references"), {"incoming": iri(INCOMING)}):
+    for row in graph.select(query("incoming_references"), incoming):
         if row["ref"] is not None:
             wanted.add(row["ref"].value)
         if row["name"] is not None:
@@ -169,12 +211,7 @@ def context_graph(cat: Catalogue, loaded: Loaded, graph: Graph | None = None) ->
         for _s, p, o in cat.graph.triples_about(record, record):   # department parent chains (D03)
             if p.value == ORG + "subOrganizationOf" and o.is_iri:
                 todo.append(o.value)
-    return graph, owner, orphans
-
-
-def _classes(graph: Graph) -> dict[str, str]:
-    rows = graph.select("SELECT ?g ?s ?c WHERE { GRAPH ?g { ?s a ?c } }", {"g": iri(INCOMING)})
-    return {r["s"].value: r["c"].value for r in rows}
+    return Context(graph, owner, orphans, classes)
 
 
 def _group(lines: Iterable[bytes], owner: dict[str, str]) -> dict[str, list[bytes]]:

@@ -148,6 +148,7 @@ class Catalogue:
             full = content + (admin_lines(record, n, editor or user, state, modified or today()) if admin else [])
             change.add.append("".join(quad_lines(record, full)).encode("utf-8"))   # one UTF-8 chunk per record
         change.add.append("".join(version_lines(record, n, user, action, note=note, source=source)).encode("utf-8"))
+        change.versions += 1
         return n
 
 

@@ -33,7 +33,7 @@ import tantivy
 
 from ..catalogue.journal import ChangeSet
 from ..catalogue.repository import GRAPHS, Catalogue
-from ..namespaces import GC, XSD
+from ..namespaces import XSD
 from ..queries import query
 from ..store import Graph
 from ..terms import literal
@@ -47,7 +47,6 @@ FOLDER, STATE = "search", "state.json"
 FORMAT = 2                  # bump when the schema or the tokenization changes: old indexes are rebuilt
 REBUILD_ABOVE = 2000        # records to re-read past which rebuilding is faster (or a quarter of the documents)
 MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds
-_VERSION_OF = (GC + "versionOf").encode()
 
 WORD_FIELDS = ("title_words", "abstract_words", "items_words")
 GRAM_FIELDS = ("title_grams", "body_grams")
@@ -92,7 +91,7 @@ def _now() -> dt.datetime:
 
 def versions_in(change: ChangeSet) -> int:
     """How many versions a change adds to the history (one gc:versionOf triple each)."""
-    return sum((chunk if isinstance(chunk, bytes) else chunk.encode()).count(_VERSION_OF) for chunk in change.add)
+    return change.versions
 
 
 def store_versions(graph: Graph) -> int:
