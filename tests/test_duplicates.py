@@ -7,7 +7,7 @@ import json
 import pytest
 from python_calamine import CalamineWorkbook
 
-from govcat.generate import generate_catalogue
+from govcat.generate import generate_catalogue, shape_for
 from govcat.generate.duplicates import plant_duplicates, reword
 from sheets import govcat
 
@@ -29,10 +29,10 @@ def test_reword_changes_the_kind_of_software_not_the_subject():
     assert reword("公共资源交易平台") == "公共资源交易系统"
 
 
-def test_every_planted_duplicate_is_found_strong_and_no_near_miss(planted):
-    _store, truth, pairs = planted
+def found_strong_and_no_near_miss(truth: dict, pairs: list[dict], planted: int) -> None:
+    """Every planted duplicate is reported, strong enough for Z2, with its evidence; no near-miss is."""
     scores = {frozenset(p["systems"]): p for p in pairs}
-    assert len(truth["duplicates"]) == 6
+    assert len(truth["duplicates"]) == planted
     for a, b in truth["duplicates"]:
         pair = scores.get(frozenset((a, b)))
         assert pair is not None, f"planted duplicate {a} ↔ {b} not found"
@@ -40,6 +40,11 @@ def test_every_planted_duplicate_is_found_strong_and_no_near_miss(planted):
         assert pair["kind"] in ("同部门", "同地区")
     for a, b in truth["near_misses"]:
         assert frozenset((a, b)) not in scores, f"near-miss {a} ↔ {b} reported: {scores[frozenset((a, b))]}"
+
+
+def test_every_planted_duplicate_is_found_strong_and_no_near_miss(planted):
+    _store, truth, pairs = planted
+    found_strong_and_no_near_miss(truth, pairs, 6)
     assert all(0.5 <= p["score"] <= 1 for p in pairs)
     assert [p["score"] for p in pairs] == sorted((p["score"] for p in pairs), reverse=True)
 
@@ -61,3 +66,23 @@ SELECT ?a ?b ?score WHERE { GRAPH <https://w3id.org/govcat/graph/duplicates> {
     govcat("duplicates", "--store", str(store), "--format", "xlsx", "--out", str(tmp_path / "d.xlsx"), "--lang", "en")
     sheet = CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).get_sheet_by_index(0).to_python()
     assert sheet[0][:3] == ["System A", "Name A", "Department A"] and len(sheet) == len(pairs) + 1
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    """A catalogue with a whole province's proportions: every 县 runs the same kinds of systems as the
+    others, so the words of a planted duplicate are common province-wide, rare only within its region."""
+    root = tmp_path_factory.mktemp("duplicates-province")
+    folder = root / "catalogue"
+    generate_catalogue(folder, entries=3000, seed=7, shape=shape_for(3000, province=True))
+    truth = plant_duplicates(folder, 8, seed=8)
+    store = root / "store"
+    govcat("load", str(folder), "--store", str(store))
+    out = govcat("duplicates", "--store", str(store), "--format", "json")
+    return truth, json.loads(out.stdout)
+
+
+def test_planted_duplicates_are_found_in_a_province_shaped_catalogue(province):
+    truth, pairs = province
+    found_strong_and_no_near_miss(truth, pairs, 8)
+    assert "跨地区" not in {p["kind"] for p in pairs}     # not asked for (--cross-region)

@@ -1,14 +1,18 @@
 """Duplicate systems (重复建设), GUIDE §2: pairs of systems whose names and functions are similar and/or whose
 resources share data items, each with a score and the evidence.
 
-Texts are segmented with jieba. The owning department's name is taken out of a system's name and words of
-the department's name are dropped (every system of 株洲市农业农村局 would otherwise look alike), as are
-words that say nothing about what a system does (系统, 平台, 管理 …). Each system becomes two TF-IDF vectors:
-its words (name words count twice) and the names of the data items of the entries it produces.
+Texts are segmented with jieba. The owning department's name is taken out of a system's name, so are its
+phase and the generic words it ends with (重点项目管理系统（二期） → 重点项目: jieba would cut 重点项目管理平台
+otherwise), and words of the department's name are dropped (every system of 株洲市农业农村局 would otherwise
+look alike), as are words that say nothing about what a system does (系统, 平台, 管理 … and runs of them).
+Each system becomes two TF-IDF vectors: its words (name words count twice) and the names of the data items of
+the entries it produces.
 
-No all-pairs loop: candidate pairs come from a sparse product X·Xᵀ restricted to the words that are rare
-enough to tell systems apart (document frequency ≤ `max_df`); the score of each candidate is then the cosine
-of the full vectors. score = 1 − (1 − text)(1 − w·items), w = `item_weight` (0.55): similar names and functions
+No all-pairs loop: candidate pairs come from sparse products X·Xᵀ restricted to the words that are rare
+enough to tell systems apart (document frequency ≤ `max_df` of all systems, at least 20), one product per
+block of systems that can pair — a region with the regions containing it — with the frequency counted in the
+block: in a province every 县 runs a 社保业务系统, yet within one 县, its 市 and the 省 the word still tells
+systems apart. The score of each candidate is then the cosine of the full vectors. score = 1 − (1 − text)(1 − w·items), w = `item_weight` (0.55): similar names and functions
 alone can make a strong candidate; shared data items alone make a candidate (at most 0.55: "may be
 replaceable", below the default Z2 threshold of 0.6), and add to the similarity of names and functions.
 
@@ -24,6 +28,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 import numpy as np
@@ -44,6 +49,9 @@ REPLACEABLE = ("same-department", "same-region", "cross-level")
 _GENERIC = set("系统 平台 管理 信息 服务 综合 一体化 应用 网站 数据 提供 功能 支撑 业务 等 和 及 与 的 省 市 县 区 一期 二期 三期 "
                "升级 改造 建设 工程 项目 中心 软件 子系统 信息化 智慧 数字 电子 网上 在线 监管 管理系统 信息系统".split())
 _PUNCT = re.compile(r"^[\W_\d]+$")
+_SUFFIXES = sorted((w for w in _GENERIC if len(w) > 1), key=len, reverse=True)
+_PHASE = re.compile(r"[（(][一二三四五六七八九十\d]+期[）)]$")
+_HAN = jieba.re_han_default   # the runs jieba segments one by one (the rest it yields as single characters)
 jieba.setLogLevel(60)
 
 
@@ -104,10 +112,42 @@ def _int(term) -> int:
         return 0
 
 
+@lru_cache(maxsize=1 << 17)
+def _segment(run: str) -> tuple[str, ...]:
+    """jieba's words of one run of Han characters, letters and digits: jieba cuts a text run by run, so the
+    runs can be cached (names and functions repeat them a lot)."""
+    return tuple(jieba.lcut(run))
+
+
+@lru_cache(maxsize=1 << 14)
+def _department_words(department_name: str) -> frozenset[str]:
+    return frozenset(word for run in _HAN.findall(department_name) for word in _segment(run))
+
+
+def subject(name: str) -> str:
+    """A system's name without its phase and the generic words it ends with (人口信息管理系统（二期） → 人口):
+    jieba cuts 重点项目管理系统 as 重点项目|管理系统 but 重点项目管理平台 as 重点|项目管理|平台."""
+    name = _PHASE.sub("", name.strip())
+    while True:
+        end = next((g for g in _SUFFIXES if name.endswith(g) and len(name) - len(g) >= 2), None)
+        if end is None:
+            return name
+        name = name[: -len(end)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _generic(word: str) -> bool:
+    """A generic word, or generic words run together (信息管理系统 = 信息 + 管理系统)."""
+    return word in _GENERIC or any(word[:k] in _GENERIC and _generic(word[k:]) for k in range(1, len(word)))
+
+
 def words(text: str, department_name: str) -> list[str]:
-    dept_words = set(jieba.lcut(department_name)) if department_name else set()
-    return [w for w in jieba.lcut(text) if len(w) > 1 and w not in _GENERIC and w not in dept_words
-            and not _PUNCT.match(w)]
+    """The words of `text` that say what a system does: not generic, not words of its department's name."""
+    dept_words = _department_words(department_name) if department_name else frozenset()
+
+    def keep(w: str) -> bool:
+        return len(w) > 1 and w not in dept_words and not _generic(w) and not _PUNCT.match(w)
+    return [word for run in _HAN.findall(text) for word in _segment(run) if keep(word)]
 
 
 def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System]:
@@ -123,7 +163,7 @@ def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System
         s = System(iri, row["code"].value, name, function, dept, dept_name, region, _int(row["monthlyUses"]),
                    _int(row["users"]))
         own_name = name[len(dept_name):] if dept_name and name.startswith(dept_name) else name
-        s.words = words(own_name, dept_name) * settings.name_weight + words(function, dept_name)
+        s.words = words(subject(own_name), dept_name) * settings.name_weight + words(function, dept_name)
         systems[iri] = s
     for row in cat.graph.select(query("system_items")):
         system = systems.get(row["system"].value)
@@ -152,16 +192,79 @@ def _tfidf(bags: list[Counter]) -> tuple[sparse.csr_matrix, list[str], np.ndarra
     return matrix.tocsr(), sorted(vocab, key=vocab.get), df
 
 
-def _candidates(matrix: sparse.csr_matrix, df: np.ndarray, settings: Settings, floor: float) -> np.ndarray:
-    """Pairs (i < j), encoded i·n + j, whose similarity over the rare words alone reaches `floor`."""
+def _rare_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, rare: np.ndarray, floor: float):
+    """(row of left, row of right) of the pairs whose similarity over the `rare` columns reaches `floor`."""
+    product = (left[:, rare] @ right[:, rare].T).tocoo()
+    keep = product.data >= floor
+    return product.row[keep], product.col[keep]
+
+
+def _encode(n: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Pairs of distinct systems as keys i·n + j with i < j."""
+    first, second = first.astype(np.int64), second.astype(np.int64)
+    distinct = first != second
+    low, high = np.minimum(first, second)[distinct], np.maximum(first, second)[distinct]
+    return low * n + high
+
+
+def _candidates(matrix: sparse.csr_matrix, settings: Settings, floor: float) -> np.ndarray:
+    """Pairs over the whole catalogue (i < j, encoded i·n + j) whose similarity over the words rare in the
+    whole catalogue reaches `floor`."""
     n = matrix.shape[0]
     if n < 2 or matrix.shape[1] == 0:
         return np.zeros(0, dtype=np.int64)
+    df = np.diff(sparse.csc_matrix(matrix).indptr)
     rare = np.flatnonzero(df <= max(20, settings.max_df * n))
-    part = matrix[:, rare]
-    product = sparse.triu(part @ part.T, k=1).tocoo()
-    keep = product.data >= floor
-    return product.row[keep].astype(np.int64) * n + product.col[keep]
+    first, second = _rare_pairs(matrix, matrix, rare, floor)
+    return _encode(n, first, second)
+
+
+def _upper(region: int) -> list[int]:
+    """The regions containing `region`: its 市 (430102 → 430100) and its 省 (→ 430000)."""
+    city, province = region // 100 * 100, region // 10000 * 10000
+    return ([city] if city not in (region, province) else []) + ([province] if province != region else [])
+
+
+def blocks(systems: list[System]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(systems of a block, systems it can pair with) for every block: a region with the regions containing
+    it (a 县's systems with those of the 县, its 市 and the 省), or a department without a region. Every pair
+    that is not 跨地区 lies in one block, so candidates need only be looked for there."""
+    region = _region_numbers(systems)
+    members: dict[object, list[int]] = {}
+    for i, s in enumerate(systems):
+        key = int(region[i]) if region[i] >= 0 else ("department", s.department) if s.department else None
+        if key is not None:
+            members.setdefault(key, []).append(i)
+    found = []
+    for key, own in members.items():
+        above = [members[r] for r in _upper(key) if r in members] if isinstance(key, int) else []
+        found.append((np.array(own, dtype=np.int64), np.array(own + [i for m in above for i in m], dtype=np.int64)))
+    return found
+
+
+def _block_candidates(matrix: sparse.csr_matrix, chains: list[tuple[np.ndarray, np.ndarray]], settings: Settings,
+                      floor: float) -> np.ndarray:
+    """Pairs (i < j, encoded i·n + j) of systems that can be compared (same region, or one region containing
+    the other) whose similarity over the words rare among those systems reaches `floor`: rarity is counted in
+    each block and its containing regions, so that what every 县 runs (122 社保业务系统) still tells two
+    systems of one 县 apart. A sparse product per block; no all-pairs loop."""
+    n = matrix.shape[0]
+    if n < 2 or matrix.shape[1] == 0:
+        return np.zeros(0, dtype=np.int64)
+    present = matrix.copy()
+    present.data[:] = 1.0
+    limit = max(20, settings.max_df * n)   # as in the whole catalogue, but counted where pairs can be
+    keys = []
+    for own, chain in chains:
+        if len(chain) < 2:
+            continue
+        df = np.asarray(present[chain].sum(axis=0)).ravel()
+        left = matrix[own]
+        rare = np.intersect1d(np.unique(left.indices), np.flatnonzero(df <= limit))
+        if len(rare):
+            first, second = _rare_pairs(left, matrix[chain], rare, floor)
+            keys.append(_encode(n, own[first], chain[second]))
+    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 
 def _region_numbers(systems: list[System]) -> np.ndarray:
@@ -197,27 +300,21 @@ def _top(first: np.ndarray, second: np.ndarray, scores: np.ndarray, n: int, k: i
     return keep
 
 
-def _contains(outer: str, inner: str) -> bool:
-    """Whether administrative region `outer` contains `inner` (430000 ⊃ 430200 ⊃ 430211)."""
-    if not outer or not inner or outer == inner:
-        return False
-    prefix = outer[:2] if outer.endswith("0000") else outer[:4] if outer.endswith("00") else outer
-    return inner.startswith(prefix)
-
-
-
-
 def detect(systems: list[System], settings: Settings = Settings()) -> list[Candidate]:
     """Every pair scoring at least `settings.min_score`, strongest first."""
     text, vocab, text_df = _tfidf([Counter(s.words) for s in systems])
     items, item_vocab, items_df = _tfidf([Counter(s.items) for s in systems])
     # 1-(1-t)(1-w·m) ≥ min needs t ≥ f or w·m ≥ f, with f = 1-sqrt(1-min)
     floor = 1 - math.sqrt(1 - settings.min_score)
-    keys = _candidates(text, text_df, settings, floor)
+    chains = blocks(systems)
+    keys = [_block_candidates(text, chains, settings, floor)]
     if settings.item_weight > 0:
-        keys = np.union1d(keys, _candidates(items, items_df, settings, floor / settings.item_weight))
-    else:
-        keys = np.unique(keys)
+        keys.append(_block_candidates(items, chains, settings, floor / settings.item_weight))
+    if settings.cross_region:
+        keys.append(_candidates(text, settings, floor))
+        if settings.item_weight > 0:
+            keys.append(_candidates(items, settings, floor / settings.item_weight))
+    keys = np.unique(np.concatenate(keys))
     if not len(keys):
         return []
     n = len(systems)

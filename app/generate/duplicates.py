@@ -3,9 +3,10 @@
 For each plant, a system X of the catalogue is chosen and two systems are added to another department of
 the same region: a **duplicate** (X's subject reworded — 系统 ↔ 平台, 管理系统 ↔ 管理平台, phase dropped — X's
 functions in another order, a tenth of X's use) and a **near-miss** (a name that begins like X's, with the
-subject and business of another system S and other functions; it is close to S by construction, so only its
-pair with X is labelled). The truth — which pairs are duplicates and which must not be — is
-returned and written to `planted-duplicates.json` in the folder."""
+subject and business of another system S — of the same region where there is one, so that its functions
+name this place — and other functions; it is close to S by construction, so only its pair with X is
+labelled). The truth — which pairs are duplicates and which must not be — is returned and written to
+`planted-duplicates.json` in the folder."""
 from __future__ import annotations
 
 import csv
@@ -83,7 +84,8 @@ def plant_duplicates(folder: Path, count: int, seed: int = 1) -> dict:
                             "用户数": str(int(x["用户数"]) // 10)})
         truth["duplicates"].append([x["系统编码"], duplicate])
         unlike = [s for s in systems if s["所属部门代码"] not in (x["所属部门代码"],) and s["系统功能"].split("，")[0] != lead]
-        stranger = rng.choice(unlike)
+        here = [s for s in unlike if s["所属部门代码"] in by_uscc and by_uscc[s["所属部门代码"]]["行政区划代码"] == region]
+        stranger = rng.choice(here or unlike)   # a business of this region: its lead names this place
         stranger_subject = stranger["系统名称"][len(by_uscc[stranger["所属部门代码"]]["部门名称"]):] \
             if stranger["所属部门代码"] in by_uscc else stranger["系统名称"]
         other_functions = rng.sample([f for f in SYSTEM_FUNCTIONS if f not in functions], 3)
