@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from installs import apt_setup, installing
 from sparqlserver import Server, add_user, clean_env, start_server, stop_server
 from test_rest_api import departments_by_size
 
@@ -29,22 +30,19 @@ ARTIFACTS = Path(os.environ.get("GOVCAT_TEST_ARTIFACTS", ROOT / "test-artifacts"
 
 
 def ensure_chromium() -> Path:
-    if not CHROMIUM.exists():
-        if shutil.which("apt-get") is None:
-            pytest.skip("the browser tests need Debian's chromium (/usr/bin/chromium) and apt-get is absent")
-        done = subprocess.run(["sh", str(ROOT / "tests" / "setup_browser.sh")], capture_output=True, text=True)
-        if done.returncode != 0 or not CHROMIUM.exists():
-            pytest.skip(f"tests/setup_browser.sh could not install chromium:\n{done.stdout[-2000:]}\n"
-                        f"{done.stderr[-2000:]}")
+    apt_setup("setup_browser.sh", CHROMIUM.exists)
     return CHROMIUM
 
 
 def ensure_assets() -> None:
     from govcat.web.assets import AssetsError, install_assets
     from govcat.web.pages import assets_installed
-    if not assets_installed():
+    if assets_installed():
+        return
+    with installing("npm-web-assets"):
         try:
-            install_assets()
+            if not assets_installed():
+                install_assets()
         except AssetsError as exc:
             pytest.skip(f"the web assets (YASGUI, cytoscape.js) could not be installed: {exc}")
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from installs import apt_setup
+
 ENGINES = ("oxigraph", "virtuoso")
 _START_TIMEOUT = 120.0
 VIRTUOSO_INI = """[Database]
@@ -91,15 +92,8 @@ def govcat_env(extra: dict[str, str]) -> dict[str, str]:
 
 def ensure_virtuoso() -> str:
     """The virtuoso-t binary, installed by tests/setup_engines.sh if needed; skips the test if that fails."""
-    found = shutil.which("virtuoso-t")
-    if found is None:
-        done = subprocess.run(["sh", str(ROOT / "tests" / "setup_engines.sh")], check=False, capture_output=True,
-                              text=True)
-        found = shutil.which("virtuoso-t")
-        if done.returncode != 0 or found is None:
-            pytest.skip(f"tests/setup_engines.sh could not install Virtuoso:\n{done.stdout[-2000:]}\n"
-                        f"{done.stderr[-2000:]}")
-    return found
+    apt_setup("setup_engines.sh", lambda: shutil.which("virtuoso-t") is not None)
+    return shutil.which("virtuoso-t")
 
 
 def ensure_oxigraph() -> str:

@@ -3,9 +3,9 @@ anonymously and with a bearer token. tests/js holds its package.json and package
 fixture installs them with `npm ci` when tests/js/node_modules is absent (needs the npm registry once)."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
+
+from installs import ensure_comunica
 
 from sparqlserver import *  # noqa: F401,F403 — the live server fixture, constants and answer parsers
 
@@ -14,14 +14,7 @@ JS = Path(__file__).parent / "js"
 
 @pytest.fixture(scope="session")
 def comunica() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("needs node and npm on the PATH (Comunica is a JavaScript client)")
-    if not (JS / "node_modules" / "@comunica" / "query-sparql").exists():
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
-                              timeout=900)
-        assert done.returncode == 0, f"npm ci in {JS} failed:\n{done.stdout}\n{done.stderr}"
-    return JS / "comunica_query.mjs"
+    return ensure_comunica() / "comunica_query.mjs"
 
 
 def run(comunica: Path, server: Server, query: str, token: str | None = None) -> subprocess.CompletedProcess:

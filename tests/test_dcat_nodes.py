@@ -4,16 +4,15 @@ province (SERVICE allowed to the configured peer only) reads both. Comunica read
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
 
 import sparqlserver
+from installs import COMUNICA, ensure_comunica
 from govcat.generate import generate_catalogue
 from test_dcat_feed import first_public, govcat, start_at
 
-COMUNICA = sparqlserver.Path(__file__).parent / "js"
 PREFIXES = """PREFIX gc: <https://w3id.org/govcat/def#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -83,15 +82,9 @@ def test_one_federated_query_reads_both_levels(city, province):
 
 
 def test_comunica_reads_the_paged_feed(city):
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("needs node and npm on the PATH (Comunica is a JavaScript client)")
-    if not (COMUNICA / "node_modules" / "@comunica" / "query-sparql").exists():
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=COMUNICA, capture_output=True, text=True,
-                              timeout=900)
-        assert done.returncode == 0, done.stderr
+    ensure_comunica()
     query = PREFIXES + "SELECT DISTINCT ?d WHERE { ?d a dcat:Dataset }"
-    done = subprocess.run([node, str(COMUNICA / "comunica_feed.mjs"), city.url + "/catalog", query],
+    done = subprocess.run(["node", str(COMUNICA / "comunica_feed.mjs"), city.url + "/catalog", query],
                           capture_output=True, text=True, timeout=300, cwd=COMUNICA)
     assert done.returncode == 0, done.stderr
     assert {row["d"] for row in json.loads(done.stdout)} == set(city.public)     # every page, by hydra:next
