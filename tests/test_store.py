@@ -173,6 +173,9 @@ def test_user_tokens_are_shown_once_and_stored_hashed(cat):
     assert token not in cat.graph.dump_dataset("nq").decode()
     with pytest.raises(UserError):
         add_user(cat, "zhao", "viewer")
+    # the accounts are read once per state of the store: a user added afterwards is known at once
+    second = add_user(cat, "qian", "editor")
+    assert authenticate(cat, second).name == "qian" and authenticate(cat, token).name == "zhao"
 
 
 def test_restore_version_brings_old_content_back_as_a_new_version(cat, csv_copy):

@@ -59,6 +59,7 @@ class Catalogue:
         # Counts the changes committed through this object: results computed from the store can be kept
         # until it moves (the home page's figures).
         self.generation = 0
+        self._kept: dict[object, tuple[int, object]] = {}
 
     @classmethod
     def open(cls, folder: Path | None = None) -> "Catalogue":
@@ -77,6 +78,18 @@ class Catalogue:
             self.generation += 1
             for listener in self.listeners:
                 listener(change)
+
+    def kept(self, key: object, compute: Callable[[], object]) -> object:
+        """`compute()`, kept until the next write when this process holds the store alone (the embedded on-disk
+        store: RocksDB's lock keeps other processes out); computed every time on an external engine, which other
+        processes may write."""
+        if self.graph.path is None:
+            return compute()
+        generation = self.generation        # read first: a write during compute() makes the result stale at once
+        found = self._kept.get(key)
+        if found is None or found[0] != generation:
+            found = self._kept[key] = (generation, compute())
+        return found[1]
 
     def _install_schema(self) -> None:
         """Keep the ontology, code lists and shapes graphs equal to the project's files."""

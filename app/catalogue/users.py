@@ -74,7 +74,13 @@ def authenticate(cat: Catalogue, token: str) -> User | None:
     the answer time says nothing about how close a guess came."""
     digest = _digest(token).encode("ascii")
     found = None
-    for row in cat.graph.select(query("users")):
-        if hmac.compare_digest(digest, row["hash"].value.encode("ascii")):
-            found = _user(row)
+    for hashed, user in _accounts(cat):
+        if hmac.compare_digest(digest, hashed):
+            found = user
     return found
+
+
+def _accounts(cat: Catalogue) -> list[tuple[bytes, User]]:
+    """Every account's token digest and user, read once per state of the store (Catalogue.kept)."""
+    return cat.kept("accounts", lambda: [(row["hash"].value.encode("ascii"), _user(row))
+                                         for row in cat.graph.select(query("users"))])
