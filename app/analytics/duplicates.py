@@ -251,18 +251,16 @@ def _block_candidates(matrix: sparse.csr_matrix, chains: list[tuple[np.ndarray, 
     n = matrix.shape[0]
     if n < 2 or matrix.shape[1] == 0:
         return np.zeros(0, dtype=np.int64)
-    present = matrix.copy()
-    present.data[:] = 1.0
     limit = max(20, settings.max_df * n)   # as in the whole catalogue, but counted where pairs can be
+    width = matrix.shape[1]
     keys = []
     for own, chain in chains:
         if len(chain) < 2:
             continue
-        df = np.asarray(present[chain].sum(axis=0)).ravel()
-        left = matrix[own]
-        rare = np.intersect1d(np.unique(left.indices), np.flatnonzero(df <= limit))
-        if len(rare):
-            first, second = _rare_pairs(left, matrix[chain], rare, floor)
+        left, right = matrix[own], matrix[chain]
+        rare = (np.bincount(right.indices, minlength=width) <= limit) & (np.bincount(left.indices, minlength=width) > 0)
+        if rare.any():
+            first, second = _rare_pairs(left, right, np.flatnonzero(rare), floor)
             keys.append(_encode(n, own[first], chain[second]))
     return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
@@ -326,19 +324,35 @@ def detect(systems: list[System], settings: Settings = Settings()) -> list[Candi
     keep = (scores >= settings.min_score) & (settings.cross_region | (kinds != KIND_ORDER.index("cross-region")))
     first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
     keep = _top(first, second, scores, n, settings.per_system)
-    word_df = dict(zip(vocab, text_df.tolist()))
-    item_df = dict(zip(item_vocab, items_df.tolist()))
-    found = []
-    for k in np.flatnonzero(keep).tolist():
-        a, b = systems[first[k]], systems[second[k]]
-        found.append(Candidate(a, b, float(scores[k]), float(t[k]), float(m[k]), KIND_ORDER[kinds[k]],
-                               _rarest(set(a.words) & set(b.words), word_df), _rarest(a.items & b.items, item_df)))
+    first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
+    terms = _rarest(text, vocab, text_df, first, second)
+    shared_items = _rarest(items, item_vocab, items_df, first, second)
+    found = [Candidate(systems[a], systems[b], score, ts, ms, KIND_ORDER[kind], words_, items_)
+             for a, b, score, ts, ms, kind, words_, items_ in zip(
+                 first.tolist(), second.tolist(), scores.tolist(), t.tolist(), m.tolist(), kinds.tolist(), terms,
+                 shared_items)]
     return sorted(found, key=lambda c: (-c.score, c.first.code, c.second.code))
 
 
-def _rarest(shared: set[str], df: dict[str, int], limit: int = 10) -> list[str]:
-    """The shared words (or items) that say the most: the rarest first."""
-    return sorted(shared, key=lambda w: (df[w], w))[:limit]
+def _rarest(matrix: sparse.csr_matrix, vocab: list[str], df: np.ndarray, first: np.ndarray, second: np.ndarray,
+            limit: int = 10) -> list[list[str]]:
+    """For each pair, the words (or items) both systems have that say the most: the rarest first, then by
+    text, at most `limit`."""
+    if not len(first) or not len(vocab):
+        return [[] for _ in range(len(first))]
+    by_rarity = sorted(range(len(vocab)), key=lambda c: (df[c], vocab[c]))
+    rank = np.empty(len(vocab), dtype=np.int64)
+    rank[by_rarity] = np.arange(len(vocab))
+    both = matrix[first].multiply(matrix[second]).tocsr()
+    both.eliminate_zeros()
+    counts = np.diff(both.indptr)
+    rows = np.repeat(np.arange(len(first)), counts)
+    order = np.lexsort((rank[both.indices], rows))
+    position = np.arange(len(order)) - np.repeat(both.indptr[:-1], counts)
+    chosen = both.indices[order][position < limit]
+    names = np.array(vocab, dtype=object)[chosen].tolist()
+    ends = np.cumsum(np.minimum(counts, limit)).tolist()
+    return [names[start:end] for start, end in zip([0] + ends[:-1], ends)]
 
 
 def write(cat: Catalogue, candidates: list[Candidate], settings: Settings) -> None:
