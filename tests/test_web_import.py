@@ -4,6 +4,7 @@ are in the catalogue; an editor imports their own department's records only; the
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import python_calamine
@@ -118,6 +119,27 @@ def test_template_download_and_who_may_import(page, web, tmp_path):
     page.get_by_label("工作簿（.xlsx）").set_input_files(str(saved))           # the empty template: nothing to do
     page.get_by_role("button", name="上传并校验").click()
     page.locator("#import-nothing").wait_for(timeout=LONG)
+
+
+def _raw_post(url: str, head: str) -> tuple[int, dict]:
+    """Sends only the head of a POST /import (no body) and reads the answer: the limit answers before any body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall((f"POST /import HTTP/1.1\r\nHost: {host}\r\n"
+                      "Content-Type: multipart/form-data; boundary=x\r\n" + head + "\r\n").encode())
+        answer = b""
+        while chunk := conn.recv(65536):       # the answer says "connection: close": read to the end
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(web):
+    """GOVCAT_MAX_UPLOAD_MB (default 100): a body declared larger is a 413 sent at once; none declared, a 411."""
+    status, body = _raw_post(web.server.url, f"Content-Length: {101 << 20}\r\n")
+    assert status == 413 and "100 MB" in body["detail"]["zh"] and "100 MB" in body["detail"]["en"]
+    status, body = _raw_post(web.server.url, "Transfer-Encoding: chunked\r\n")
+    assert status == 411 and "Content-Length" in body["detail"]["zh"]
 
 
 def test_large_workbook_shows_progress_then_commits(page, web, tmp_path):     # last: it changes the store

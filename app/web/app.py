@@ -15,6 +15,7 @@ from ..engines import query_service
 from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
+from .limits import UploadLimit
 from .lineage_api import lineage_router
 from .pages import mount_static, pages_router
 from .queries_api import queries_router
@@ -66,4 +67,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(lineage_router())
     app.include_router(pages_router())
     mount_static(app)
+    app.add_middleware(UploadLimit, max_bytes=int(settings.max_upload_mb * (1 << 20)))
     return app

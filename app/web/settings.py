@@ -15,6 +15,7 @@ ENVIRONMENT = {
     "row_cap": "GOVCAT_ROW_CAP",
     "query_workers": "GOVCAT_QUERY_WORKERS",
     "service_hosts": "GOVCAT_SERVICE_HOSTS",
+    "max_upload_mb": "GOVCAT_MAX_UPLOAD_MB",
 }
 
 
@@ -27,6 +28,7 @@ class Settings:
     row_cap: int = 10000               # solutions (or triples) per SPARQL answer; 0: no cap
     query_workers: int = 2             # query worker processes
     service_hosts: tuple[str, ...] = ()   # hosts SPARQL SERVICE may reach (host or host:port); none by default
+    max_upload_mb: float = 100.0       # size limit of a workbook uploaded at /import, MB
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -49,6 +51,8 @@ class Settings:
             raise ValueError("GOVCAT_QUERY_TIMEOUT must be > 0")
         if self.row_cap < 0:
             raise ValueError("GOVCAT_ROW_CAP must be ≥ 0 (0: no cap)")
+        if self.max_upload_mb <= 0:
+            raise ValueError("GOVCAT_MAX_UPLOAD_MB must be > 0")
         if self.query_workers < 1:
             raise ValueError("GOVCAT_QUERY_WORKERS must be ≥ 1")
 
@@ -58,7 +62,7 @@ def _convert(name: str, raw):
         return Path(raw)
     if name in ("port", "row_cap", "query_workers"):
         return int(raw)
-    if name == "query_timeout":
+    if name in ("query_timeout", "max_upload_mb"):
         return float(raw)
     if name == "service_hosts":
         items = raw.split(",") if isinstance(raw, str) else raw
