@@ -37,8 +37,8 @@ from scipy import sparse
 from ..catalogue.journal import ChangeSet
 from ..catalogue.repository import GRAPHS, Catalogue, quad_lines
 from ..namespaces import GC, RDF_TYPE, XSD
-from ..queries import query
 from ..terms import nt_iri, nt_literal
+from .rows import plain_rows
 
 DUPLICATES_GRAPH = GRAPHS + "duplicates"
 KINDS = {"same-department": "同部门", "same-region": "同地区", "cross-level": "跨层级", "cross-region": "跨地区"}
@@ -105,9 +105,9 @@ class Candidate:
         return f"{DUPLICATES_GRAPH}/pair/{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
 
-def _int(term) -> int:
+def _int(value: str) -> int:
     try:
-        return int(float(term.value)) if term is not None else 0
+        return int(float(value)) if value else 0
     except ValueError:
         return 0
 
@@ -154,21 +154,18 @@ def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System
     from .zombies import department_names
     departments = department_names(cat)
     systems: dict[str, System] = {}
-    for row in cat.graph.select(query("duplicate_inputs")):
-        iri = row["system"].value
-        dept = row["department"].value if row["department"] else None
+    for row in plain_rows(cat, "duplicate_inputs"):
+        iri, dept, name, function = row["system"], row["department"] or None, row["name"], row["function"]
         dept_name, region = departments.get(dept, ("", "")) if dept else ("", "")
-        name = row["name"].value if row["name"] else ""
-        function = row["function"].value if row["function"] else ""
-        s = System(iri, row["code"].value, name, function, dept, dept_name, region, _int(row["monthlyUses"]),
+        s = System(iri, row["code"], name, function, dept, dept_name, region, _int(row["monthlyUses"]),
                    _int(row["users"]))
         own_name = name[len(dept_name):] if dept_name and name.startswith(dept_name) else name
         s.words = words(subject(own_name), dept_name) * settings.name_weight + words(function, dept_name)
         systems[iri] = s
-    for row in cat.graph.select(query("system_items")):
-        system = systems.get(row["system"].value)
+    for row in plain_rows(cat, "system_items"):
+        system = systems.get(row["system"])
         if system is not None:
-            system.items = {name.strip() for name in row["items"].value.split("\x1f") if name.strip()}
+            system.items = {name.strip() for name in row["items"].split("\x1f") if name.strip()}
     return sorted(systems.values(), key=lambda s: s.code)
 
 

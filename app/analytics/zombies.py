@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from ..catalogue.journal import ChangeSet
 from ..catalogue.repository import GRAPHS, Catalogue, quad_lines
 from ..namespaces import GC, RDF_TYPE, XSD
-from ..queries import query
+from .rows import plain_rows
 from ..schema import concept_labels
 from ..terms import nt_iri, nt_literal
 
@@ -81,11 +81,9 @@ class Usage:
         return (self.users or 0) > (other.users or 0)
 
 
-def _number(term) -> float | None:
-    if term is None:
-        return None
+def _number(value: str) -> float | None:
     try:
-        return float(term.value)
+        return float(value) if value else None
     except ValueError:
         return None
 
@@ -99,31 +97,30 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
     """Every system meeting at least one criterion, ordered by code. `duplicates`: candidate pairs
     (objects with .first, .second (system IRIs), .score, .kind) for Z2; cross-region pairs never make Z2."""
     as_of = as_of or dt.date.today()
-    rows = cat.graph.select(query("zombie_inputs"))
+    rows = plain_rows(cat, "zombie_inputs")
     labels = concept_labels()
     departments = department_names(cat)
     usage: dict[str, Usage] = {}
     codes: dict[str, str] = {}
     found: dict[str, Zombie] = {}
     for row in rows:
-        system = row["system"].value
-        codes[system] = row["code"].value
+        system = row["system"]
+        codes[system] = row["code"]
         uses, users = _number(row["monthlyUses"]), _number(row["users"])
         usage[system] = Usage(int(uses) if uses is not None else None, int(users) if users is not None else None)
-        if row["status"] is not None and labels.get(row["status"].value) in CLEARED:
+        if labels.get(row["status"]) in CLEARED:
             continue
-        dept = row["department"].value if row["department"] else None
-        z = Zombie(system, row["code"].value, row["name"].value if row["name"] else "",
-                   departments.get(dept, (dept, ""))[0] if dept else None, dept)
-        if row["detached"] is not None and row["detached"].value == "true":
+        dept = row["department"] or None
+        z = Zombie(system, row["code"], row["name"], departments.get(dept, (dept, ""))[0] if dept else None, dept)
+        if row["detached"] == "true":
             z.evidence["Z1"] = {"zh": "业务脱节 = 是", "en": "detached from business = yes"}
         utilisation = _number(row["utilisation"])
         if utilisation is not None and utilisation < thresholds.utilisation:
             z.evidence["Z3"] = {"zh": f"资源利用率 {_fmt(utilisation)}% < {_fmt(thresholds.utilisation)}%",
                                 "en": f"resource utilisation {_fmt(utilisation)}% < {_fmt(thresholds.utilisation)}%"}
-        if row["lastUpdated"] is not None:
+        if row["lastUpdated"]:
             try:
-                updated = dt.date.fromisoformat(row["lastUpdated"].value)
+                updated = dt.date.fromisoformat(row["lastUpdated"])
             except ValueError:
                 updated = None
             if updated is not None and (as_of - updated).days > thresholds.stale_days:
@@ -131,7 +128,7 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
                 z.evidence["Z4"] = {
                     "zh": f"最近更新日期 {updated.isoformat()}，距 {as_of.isoformat()} 已 {days} 天 > {thresholds.stale_days} 天",
                     "en": f"last updated {updated.isoformat()}, {days} days before {as_of.isoformat()} > {thresholds.stale_days}"}
-        scope = labels.get(row["scope"].value) if row["scope"] is not None else None
+        scope = labels.get(row["scope"]) if row["scope"] else None
         narrow = scope == thresholds.narrow_scope and uses is not None and uses < thresholds.monthly_uses
         few = users is not None and users < thresholds.users
         if narrow or few:
@@ -176,9 +173,8 @@ def evaluate(cat: Catalogue, as_of: dt.date | None = None, thresholds: Threshold
 def department_names(cat: Catalogue, with_uscc: bool = False) -> dict[str, tuple[str, ...]]:
     """Department IRI -> (name, region code), or (name, region code, USCC) `with_uscc`."""
     found = {}
-    for r in cat.graph.select(query("department_names")):
-        values = (r["name"].value, r["region"].value if r["region"] else "")
-        found[r["department"].value] = values + ((r["uscc"].value if r["uscc"] else "",) if with_uscc else ())
+    for r in plain_rows(cat, "department_names"):
+        found[r["department"]] = (r["name"], r["region"]) + ((r["uscc"],) if with_uscc else ())
     return found
 
 
@@ -210,5 +206,4 @@ class Pair:
 
 def stored_duplicates(cat: Catalogue) -> list[Pair]:
     """The duplicate candidates of the last `govcat duplicates` run (none before the first)."""
-    return [Pair(r["first"].value, r["second"].value, float(r["score"].value), r["kind"].value)
-            for r in cat.graph.select(query("duplicate_pairs"))]
+    return [Pair(r["first"], r["second"], float(r["score"]), r["kind"]) for r in plain_rows(cat, "duplicate_pairs")]
