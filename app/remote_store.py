@@ -145,8 +145,13 @@ class RemoteGraph:
         return graph is not None and not graph.startswith(self.quirks.system_graphs or ("\0",))
 
     # -- querying ------------------------------------------------------------------------------------
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
-        found = self._results(self._request(bind_terms(query, bindings)))
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
+               named_graphs: Iterable[str] | None = None) -> list[dict[str, Term | None]]:
+        """As `Graph.select`; `named_graphs` are sent as the protocol's named-graph-uri."""
+        if named_graphs is not None and not (named_graphs := list(named_graphs)):
+            return []       # no graph: nothing to match (an empty named-graph-uri would mean "all graphs")
+        params = {"named-graph-uri": named_graphs} if named_graphs is not None else None
+        found = self._results(self._request(bind_terms(query, bindings), params=params))
         if found[0] != "solutions":
             raise ValueError("not a SELECT query")
         _kind, names, rows = found

@@ -237,10 +237,13 @@ class Graph:
                 if isinstance(q.graph_name, ox.NamedNode)}
 
     # -- querying ------------------------------------------------------------------------
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
-        """Run a SELECT query; each row maps variable name to Term (or None when unbound)."""
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
+               named_graphs: Iterable[str] | None = None) -> list[dict[str, Term | None]]:
+        """Run a SELECT query; each row maps variable name to Term (or None when unbound). `named_graphs`: the
+        only graphs `GRAPH ?g` ranges over (the protocol's named-graph-uri), e.g. a page of records at once."""
+        options = {"named_graphs": [ox.NamedNode(g) for g in named_graphs]} if named_graphs is not None else {}
         results = self._store.query(query, substitutions=_substitutions(bindings),
-                                    use_default_graph_as_union=True)
+                                    use_default_graph_as_union=True, **options)
         names = [v.value for v in results.variables]
         return [{n: to_term(row[i]) for i, n in enumerate(names)} for row in results]
 
@@ -322,6 +325,16 @@ def serialize_triples(triples: Iterable[tuple[Term, Term, Term]], fmt: str = "tt
     """Serialize triples without a store (reports, exports)."""
     return ox.serialize((ox.Triple(from_term(s), from_term(p), from_term(o)) for s, p, o in triples),
                         format=_format(fmt), prefixes=dict(prefixes or {}))
+
+
+def convert_ntriples(data: bytes, fmt: str, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """N-Triples text written in another RDF format (or again as canonical N-Triples), without a store: the
+    triples are parsed and written in Oxigraph, none becomes a Python object. Raises RdfSyntaxError."""
+    try:
+        return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), format=_format(fmt),
+                            prefixes=dict(prefixes or {}))
+    except SyntaxError as exc:
+        raise RdfSyntaxError(str(exc)) from None
 
 
 def serialize_quads(quads: Iterable[tuple[Term, Term, Term, str | None]], fmt: str = "nq", output: Path | None = None):

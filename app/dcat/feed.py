@@ -13,7 +13,7 @@ from math import ceil
 from ..catalogue import Catalogue
 from ..queries import query
 from .mapping import Mapping, load_mapping
-from .model import Concepts, Dataset, read_dataset
+from .model import Concepts, Dataset, Publisher, read_datasets
 from .rdf import Triples, add_catalog, add_dataset, add_paging
 
 
@@ -40,12 +40,15 @@ class Feed:
         self._lock = threading.Lock()
         self._listed: list[Listed] | None = None
         self._public: set[str] = set()
+        self._latest: str | None = None
         self._concepts: Concepts | None = None
+        self._publishers: dict[tuple, Publisher] = {}
         cat.listeners.append(self.changed)
 
     def changed(self, change=None) -> None:
         with self._lock:
             self._listed = None
+            self._publishers = {}
 
     def close(self) -> None:
         if self.changed in self.cat.listeners:
@@ -64,7 +67,8 @@ class Feed:
                     listed.append(Listed(r["entry"].value, r["code"].value,
                                          r["modified"].value if r["modified"] else "", r["title"].value,
                                          r["description"].value if r["description"] else ""))
-                self._listed, self._public = listed, seen
+                dates = [x.modified[:10] for x in listed if x.modified]
+                self._listed, self._public, self._latest = listed, seen, max(dates) if dates else None
             return self._listed
 
     def is_public(self, record: str) -> bool:
@@ -90,7 +94,11 @@ class Feed:
         """A public entry as a Dataset; None for anything that is not a public entry."""
         if not self.is_public(record):
             return None
-        return read_dataset(self.cat.graph, record, self.concepts, self.is_public)
+        return next(iter(self.datasets([record])), None)
+
+    def datasets(self, records: list[str]) -> list[Dataset]:
+        """Public entries as Datasets, read together (a page: two queries), in the order given."""
+        return read_datasets(self.cat.graph, records, self.concepts, self.is_public, self._publishers)
 
     def by_code(self, code: str) -> Dataset | None:
         found = next((x for x in self.listed() if x.code == code), None)
@@ -102,21 +110,19 @@ class Feed:
         chosen = self.select(modified_since, q)
         pages = max(1, ceil(len(chosen) / size))
         number = min(max(1, number), pages)
-        datasets = [d for x in chosen[(number - 1) * size:number * size] if (d := self.dataset(x.iri))]
-        return Page(number, pages, len(chosen), datasets)
+        shown = chosen[(number - 1) * size:number * size]
+        return Page(number, pages, len(chosen), self.datasets([x.iri for x in shown]))
 
     def all_datasets(self, chunk: int = 1000):
         """Every public entry as a Dataset, read a chunk at a time (data.json, full export)."""
         listed = self.listed()
         for start in range(0, len(listed), chunk):
-            for x in listed[start:start + chunk]:
-                d = read_dataset(self.cat.graph, x.iri, self.concepts, self.is_public)
-                if d:
-                    yield d
+            yield from self.datasets([x.iri for x in listed[start:start + chunk]])
 
     def latest(self) -> str | None:
-        dates = [x.modified[:10] for x in self.listed() if x.modified]
-        return max(dates) if dates else None
+        """The last change of any public entry (read with the list: not a scan per page)."""
+        self.listed()
+        return self._latest
 
 
 def page_triples(feed: Feed, page: Page, catalog: str, home: str, view: str, link) -> Triples:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..namespaces import DCT, GC, ORG, RDF_TYPE, SKOS
+from ..namespaces import DCT, GC, ORG, SKOS
 from ..queries import query
 from ..store import Graph
-from ..terms import iri
+from ..terms import Term
 
 CODE = "https://w3id.org/govcat/code/"
 
@@ -68,22 +68,48 @@ class Concepts:
         return self.by_iri[concept][1] if concept in self.by_iri else None
 
 
-def _triples(graph: Graph, record: str) -> list[tuple]:
-    return [(r["s"].value, r["p"].value, r["o"]) for r in graph.select(query("dcat_record"), {"g": iri(record)})]
+def read_datasets(graph: Graph, records: list[str], concepts: Concepts, is_public,
+                  publishers: dict[tuple, Publisher] | None = None) -> list[Dataset]:
+    """The entries `records` as Datasets, in that order (an entry without identifier or title is left out),
+    read with two queries over their graphs; `is_public(iri)` says which related entries may be named.
+    `publishers` caches the departments read ((IRI, the entry's provider name) -> Publisher)."""
+    if not records:
+        return []
+    own: dict[str, dict[str, list[Term]]] = {r: {} for r in records}
+    for row in graph.select(query("dcat_entries"), named_graphs=records):
+        own[row["entry"].value].setdefault(row["p"].value, []).append(row["o"])
+    items: dict[str, dict[str, dict]] = {r: {} for r in records}
+    for row in graph.select(query("dcat_items"), named_graphs=records):
+        items[row["entry"].value].setdefault(row["item"].value, row)
+    publishers = {} if publishers is None else publishers
+    found = []
+    for record in records:
+        ds = _dataset(record, own[record], concepts, is_public)
+        if ds is None:
+            continue
+        for subject in sorted(items[record], key=_item_order):
+            row = items[record][subject]
+            dtype = row["type"]
+            label = None
+            if dtype is not None:
+                label = (f"{concepts.notation(dtype.value)} {concepts.label(dtype.value)}"
+                         if dtype.is_iri and dtype.value in concepts.by_iri else dtype.value)
+            ds.items.append(Item(row["name"].value, label, row["length"].value if row["length"] else None,
+                                 row["description"].value if row["description"] else None))
+        publisher = own[record].get(DCT + "publisher", [None])[0]
+        if publisher is not None and publisher.is_iri:
+            name = own[record].get(GC + "providerName", [None])[0]
+            key = (publisher.value, name.value if name else None)
+            if key not in publishers:
+                publishers[key] = read_publisher(graph, publisher.value, concepts, key[1])
+            ds.publisher = publishers[key]
+        found.append(ds)
+    return found
 
 
-def read_dataset(graph: Graph, record: str, concepts: Concepts, is_public) -> Dataset | None:
-    """The entry `record` as a Dataset; `is_public(iri)` says which related entries may be named."""
-    triples = _triples(graph, record)
-    own = {}
-    multi: dict[str, list] = {}
-    items: dict[str, dict] = {}
-    for s, p, o in triples:
-        if s == record:
-            own.setdefault(p, o)
-            multi.setdefault(p, []).append(o)
-        elif (s, p) != (s, RDF_TYPE):
-            items.setdefault(s, {})[p] = o
+def _dataset(record: str, multi: dict[str, list[Term]], concepts: Concepts, is_public) -> Dataset | None:
+    """A Dataset from the entry's own triples (predicate -> objects), without its items and publisher."""
+    own = {p: objects[0] for p, objects in multi.items()}
     if DCT + "identifier" not in own or DCT + "title" not in own:
         return None
     text = lambda p: own[p].value if p in own else None          # noqa: E731
@@ -104,21 +130,6 @@ def read_dataset(graph: Graph, record: str, concepts: Concepts, is_public) -> Da
         elif o.is_literal:
             ds.format_type_labels.append(o.value)
     ds.related = sorted(o.value for o in multi.get(DCT + "relation", []) if o.is_iri and is_public(o.value))
-    for subject in sorted(items, key=_item_order):
-        props = items[subject]
-        if GC + "itemName" not in props:
-            continue
-        dtype = props.get(GC + "dataType")
-        label = None
-        if dtype is not None:
-            label = (f"{concepts.notation(dtype.value)} {concepts.label(dtype.value)}"
-                     if dtype.is_iri and dtype.value in concepts.by_iri else dtype.value)
-        ds.items.append(Item(props[GC + "itemName"].value, label,
-                             props[GC + "dataLength"].value if GC + "dataLength" in props else None,
-                             props[DCT + "description"].value if DCT + "description" in props else None))
-    publisher = concept(DCT + "publisher")
-    if publisher:
-        ds.publisher = read_publisher(graph, publisher, concepts, text(GC + "providerName"))
     return ds
 
 
@@ -136,4 +147,4 @@ def _item_order(subject: str) -> tuple:
     return (0, int(tail), subject) if tail.isdigit() else (1, 0, subject)
 
 
-__all__ = ["Concepts", "Dataset", "Item", "Publisher", "read_dataset", "ORG"]
+__all__ = ["Concepts", "Dataset", "Item", "Publisher", "read_datasets", "ORG"]

@@ -4,7 +4,7 @@ so that a consumer validates the feed as it gets it, without the vocabularies at
 from __future__ import annotations
 
 from ..namespaces import DCAT, DCT, FOAF, RDF_TYPE, SKOS, XSD
-from ..store import serialize_triples
+from ..store import convert_ntriples
 from ..terms import Term, iri, literal
 from .mapping import ADMS_PUBLISHER_TYPE, EU, IANA, SCHEMES, Mapping
 from .model import Dataset
@@ -30,14 +30,15 @@ def _zh(text: str) -> Term:
 
 
 class Triples:
-    """A growing list of triples; nodes typed once."""
+    """A growing list of triples, kept as N-Triples lines (written out by Oxigraph in the format asked);
+    nodes typed once."""
 
     def __init__(self):
-        self.out: list[tuple[Term, Term, Term]] = []
+        self.out: list[str] = []
         self._typed: set[tuple[str, str]] = set()
 
     def add(self, s: str, p: str, o: Term) -> None:
-        self.out.append((iri(s), iri(p), o))
+        self.out.append(f"<{s}> <{p}> {o.n3()} .\n")
 
     def a(self, s: str, *classes: str) -> None:
         for cls in classes:
@@ -61,7 +62,7 @@ class Triples:
         self.add(scheme, DCT + "title", literal(title, language="zh" if scheme == CLASSIFICATION else "en"))
 
     def serialize(self, fmt: str) -> bytes:
-        return serialize_triples(self.out, fmt, PREFIXES)
+        return convert_ntriples("".join(self.out).encode("utf-8"), fmt, PREFIXES)
 
 
 def _local(concept: str) -> str:
