@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import queue
 import re
+import threading
 import urllib.error
 import urllib.request
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,8 +52,9 @@ MEDIA = {"text/turtle": "ttl", "application/x-turtle": "ttl", "application/rdf+x
 EXTENSIONS = {".ttl": "ttl", ".rdf": "rdf", ".xml": "rdf", ".jsonld": "jsonld", ".json": "jsonld", ".nt": "nt"}
 NOT_OWNED = {DCAT + "Dataset", DCAT + "Catalog", DCAT + "CatalogRecord", HYDRA + "PartialCollectionView",
              HYDRA + "Collection", HYDRA + "PagedCollection"}
-BATCH = 1000          # records per commit (across pages)
+BATCH, BULK = 1000, 300      # records per commit, at most and (when the writer is idle) at least
 DEPTH = 2
+AHEAD = 3             # pages read ahead of the one being processed
 
 
 @dataclass
@@ -103,22 +106,49 @@ def fetch(url: str, timeout: float = 60.0) -> Graph:
     return graph
 
 
-def pages(url: str):
-    """(page URL, graph or the error) for each page, following hydra:next; stops at the first error. The next
-    page is fetched in a thread while the caller works on the current one."""
-    seen: set[str] = set()
-    with ThreadPoolExecutor(1, thread_name_prefix="harvest-fetch") as pool:
-        future = pool.submit(fetch, url) if url else None
-        while future is not None:
-            seen.add(url)
+def pages(url: str, ahead: int = AHEAD):
+    """(page URL, graph or the error) for each page, following hydra:next; stops at the first error. A thread
+    reads up to `ahead` pages beyond the one the caller works on, so the source never waits for the harvester."""
+    found: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
             try:
-                graph = future.result()
-            except (OSError, RdfSyntaxError, ValueError) as exc:
-                yield url, exc
+                found.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read(url: str | None) -> None:
+        seen: set[str] = set()
+        try:
+            while url and url not in seen:
+                seen.add(url)
+                try:
+                    graph = fetch(url)
+                except (OSError, RdfSyntaxError, ValueError) as exc:
+                    put((url, exc))
+                    return
+                current, url = url, _next(graph, url)
+                if not put((current, graph)):
+                    return
+        except BaseException as exc:        # anything else ends the run in the caller, as before
+            put((url, exc))
+        finally:
+            put(None)
+    reader = threading.Thread(target=read, args=(url,), name="harvest-fetch", daemon=True)
+    reader.start()
+    try:
+        while (item := found.get()) is not None:
+            if isinstance(item[1], BaseException) and not isinstance(item[1], (OSError, RdfSyntaxError, ValueError)):
+                raise item[1]
+            yield item
+            if isinstance(item[1], BaseException):
                 return
-            current, url = url, _next(graph, url)
-            future = pool.submit(fetch, url) if url and url not in seen else None
-            yield current, graph
+    finally:
+        stop.set()        # the reader stops at its next page (not waited for: it may be in a slow request)
 
 
 def _next(graph: Graph, url: str) -> str | None:
@@ -150,6 +180,8 @@ def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | 
         out_edges[s].append((p, o))
         if p == TYPE and o[0] == "<":
             types[s].add(o)
+    owned: dict[str, list[str]] = {}       # node -> the nodes it names that the page describes (not a dataset …)
+    plain: dict[str, list[str] | None] = {}   # IRI node -> its lines, when they name no blank node (any record)
     records = {}
     for node, classes in list(types.items()):
         if DATASET not in classes:
@@ -170,10 +202,24 @@ def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | 
             if subject in done:
                 continue
             done.add(subject)
-            head = nt_iri(name) if subject == node else skolem(subject)
-            for p, o in out_edges[subject]:
-                lines.add(f"{head} {p} {skolem(o)} .")
-                if o in out_edges and o not in done and not (types.get(o, set()) & NOT_OWNED_NT):
+            if subject != node and subject[0] == "<":
+                if subject not in plain:
+                    edges = out_edges[subject]
+                    plain[subject] = None if any(o.startswith("_:") for _p, o in edges) else \
+                        [f"{subject} {p} {o} ." for p, o in edges]
+                shared = plain[subject]
+            else:
+                shared = None
+            if shared is not None:
+                lines.update(shared)
+            else:
+                head = nt_iri(name) if subject == node else skolem(subject)
+                lines.update(f"{head} {p} {skolem(o)} ." for p, o in out_edges[subject])
+            if subject not in owned:
+                owned[subject] = [o for _p, o in out_edges[subject]
+                                  if o in out_edges and not (types.get(o, set()) & NOT_OWNED_NT)]
+            for o in owned[subject]:
+                if o not in done:
                     if o.startswith("_:"):
                         todo.append((o, depth))
                     elif depth < DEPTH:
@@ -232,8 +278,7 @@ def harvest(cat: Catalogue, url: str, name: str, user: str = "harvest") -> Harve
     for row in cat.graph.select(query("harvest_modified"), {"source": iri(source)}):
         dated[row["record"].value].append(row["modified"].value)
     seen: set[str] = set()
-    batch = _Batch(cat, report, editor)
-    with cat.write_lock:      # versions are read, records staged and committed by this run alone
+    with _Batch(cat, report, editor) as batch:
         for page_url, page in pages(url):
             if isinstance(page, Exception):
                 report.broken.append({"url": page_url, "error": str(page)})
@@ -259,9 +304,8 @@ def harvest(cat: Catalogue, url: str, name: str, user: str = "harvest") -> Harve
                 else:
                     pending[record], olds[record] = content, old
             batch.add(pending, olds, page_url)
-        batch.commit()
-        if not report.broken:
-            _withdraw(cat, stored, seen, source, name, url, editor, report)
+    if not report.broken:
+        _withdraw(cat, stored, seen, source, name, url, editor, report)
     _keep_report(cat, source, report, editor)
     return report
 
@@ -291,12 +335,28 @@ def _sources(lines: list[str], record: str) -> set[str]:
 
 
 class _Batch:
-    """New and changed records, validated page by page and committed (journalled, with history) every BATCH
-    records across pages: large commits are written by Oxigraph's bulk loader, several times faster."""
+    """New and changed records, validated and staged page by page, committed (journalled, with history) by a
+    writer thread while the next pages are read: at least BULK records at once when the writer is idle (a
+    large change goes through Oxigraph's bulk loader, about twice as fast), at most BATCH. Leaving the `with`
+    commits the rest and waits for every write (raising the writer's error). The harvest is then the
+    catalogue's only writer (the CLI holds the store alone)."""
 
     def __init__(self, cat: Catalogue, report: HarvestReport, editor: str):
         self.cat, self.report, self.editor = cat, report, editor
         self.change, self.staged = ChangeSet(), 0
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="harvest-write")
+        self._writing: Future | None = None
+
+    def __enter__(self) -> "_Batch":
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if kind is None and self.staged:
+                self._submit()
+            self._wait()
+        finally:
+            self._writer.shutdown()
 
     def add(self, pending: dict[str, list[str]], olds: dict[str, list[str]], page_url: str) -> None:
         """Validate one page's new and changed records; stage those without a Violation."""
@@ -311,12 +371,18 @@ class _Batch:
             self.cat.stage(self.change, record, content, user=self.editor, action="harvest", source=page_url,
                            old=old, admin=False)
             self.staged += 1
-        if self.staged >= BATCH:
-            self.commit()
+        if self.staged >= BATCH or (self.staged >= BULK and (self._writing is None or self._writing.done())):
+            self._submit()
 
-    def commit(self) -> None:
-        self.cat.commit(self.change)
-        self.change, self.staged = ChangeSet(), 0
+    def _submit(self) -> None:
+        self._wait()
+        change, self.change, self.staged = self.change, ChangeSet(), 0
+        self._writing = self._writer.submit(self.cat.commit, change)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
 
 
 def _validate(pending: dict[str, list[str]], report: HarvestReport) -> set[str]:
