@@ -206,4 +206,12 @@ class Pair:
 
 def stored_duplicates(cat: Catalogue) -> list[Pair]:
     """The duplicate candidates of the last `govcat duplicates` run (none before the first)."""
-    return [Pair(r["first"], r["second"], float(r["score"]), r["kind"]) for r in plain_rows(cat, "duplicate_pairs")]
+    systems: dict[str, list[str]] = {}
+    scored: dict[str, tuple[float, str]] = {}
+    for r in plain_rows(cat, "duplicate_pairs"):
+        if r["system"]:
+            systems.setdefault(r["pair"], []).append(r["system"])
+        else:
+            scored[r["pair"]] = (float(r["score"]), r["kind"])
+    return [Pair(*sorted(systems[pair]), score, kind) for pair, (score, kind) in scored.items()
+            if len(systems.get(pair, ())) == 2]
