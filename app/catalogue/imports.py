@@ -1,6 +1,8 @@
 """Workbook imports for the web pages (issue 8, item 5; no HTTP here): an uploaded file is kept in a
 temporary folder under a random id, checked in a background thread (the dry run of `govcat load`), and
-loaded when the user commits it — without being uploaded again.
+loaded when the user commits it — without being uploaded again. The uploads and their jobs live in the store
+folder (`STORE/imports/`, `import_jobs`), so that a restart of the server loses neither; a check or commit the
+restart interrupted is checked again.
 
     imports = Imports(cat)
     job = imports.add(access, "目录.xlsx", lambda out: shutil.copyfileobj(upload, out))   # starts the check
@@ -11,12 +13,11 @@ The check and the commit are `loading.load_file` (dry run, then for real); its s
 An editor may import only records of their own department: after a clean dry run, every record the file
 would create or change is looked up in the file (queries/import_owners.rq) and, if it exists, in the
 store; a record of another department is named with its sheet and row, and nothing can be committed. The
-files and the jobs are forgotten after a day, and the folder is removed when the process ends."""
+files and the jobs are forgotten after a day."""
 from __future__ import annotations
 
 import logging
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -27,12 +28,14 @@ from pathlib import Path
 from govcat.loaders import LoadError, load_path
 
 from ..access import Access
+from . import import_jobs
 from ..namespaces import GC, RDF_TYPE
 from ..queries import query
 from ..store import Graph
 from .loading import LOAD_STEPS, LoadOutcome, load_file
 from .records import KINDS, owner_of_record
 from .repository import Catalogue
+from .users import get_user
 
 log = logging.getLogger("govcat.imports")
 
@@ -97,13 +100,26 @@ class Imports:
 
     def __init__(self, cat: Catalogue):
         self.cat = cat
-        self._folder = tempfile.TemporaryDirectory(prefix="govcat-import-")
+        self.folder = cat.folder / import_jobs.FOLDER
+        self.folder.mkdir(exist_ok=True)
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
+        for job in import_jobs.load(self.folder, ImportJob, Outside):
+            self._jobs[job.id] = job
+            if job.running:                # interrupted by a restart: checked again from the upload
+                self._resume(job)
 
-    @property
-    def folder(self) -> Path:
-        return Path(self._folder.name)
+    def _resume(self, job: ImportJob) -> None:
+        user = get_user(self.cat, job.user)
+        if user is None or not job.path.exists():
+            job.state, job.error = "failed", ("服务器重启时中断，且无法重新检查：请重新上传",
+                                              "interrupted by a restart and cannot be checked again: upload it again")
+            import_jobs.save(self.folder, job)
+            return
+        access = Access(user)
+        job.mode, job.step, job.started, job.outcome, job.outside = "check", 0, time.monotonic(), None, []
+        job.steps = LOAD_STEPS - 1 + (0 if access.admin else 1)
+        self._start(job, access)
 
     def add(self, access: Access, filename: str, write: Callable) -> ImportJob:
         """Keep an uploaded workbook (`write(binary_file)` copies it) and start its check."""
@@ -116,6 +132,7 @@ class Imports:
         job.steps = LOAD_STEPS - 1 + (0 if access.admin else 1)
         with self._lock:
             self._jobs[job_id] = job
+        import_jobs.save(self.folder, job)
         self._start(job, access)
         return job
 
@@ -132,6 +149,7 @@ class Imports:
             return job
         job.mode, job.state, job.step, job.started = "commit", "running", 0, time.monotonic()
         job.steps = LOAD_STEPS if access.admin else 2 * LOAD_STEPS
+        import_jobs.save(self.folder, job)
         self._start(job, access)
         return job
 
@@ -162,12 +180,13 @@ class Imports:
             job.elapsed = time.monotonic() - job.started
         if job.state == "committed":
             job.path.unlink(missing_ok=True)
+        import_jobs.save(self.folder, job)
 
     def _forget_old(self) -> None:
         limit = time.time() - KEEP_SECONDS
         with self._lock:
             for job_id in [j.id for j in self._jobs.values() if j.created < limit and not j.running]:
-                self._jobs.pop(job_id).path.unlink(missing_ok=True)
+                import_jobs.forget(self.folder, self._jobs.pop(job_id))
 
 
 def outside_department(cat: Catalogue, path: Path, outcome: LoadOutcome, department: str | None) -> list[Outside]:
