@@ -29,7 +29,7 @@ def search_router() -> APIRouter:
                             "page. 分面过滤 / facet filters (repeat a parameter for any of several values): "
                             + "; ".join(f"{f.name} {f.zh}" for f in FACETS)
                             + ". 匿名只检索公开的信息资源 / anonymous callers search the public entries only.")
-    async def search_entries(request: Request, access: AccessDep,
+    def search_entries(request: Request, access: AccessDep,
                        q: Annotated[str, Query(max_length=200)] = "",
                        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                        provider: Values = [], city: Values = [], category: Values = [], item: Values = [],
@@ -39,8 +39,9 @@ def search_router() -> APIRouter:
         given = {"provider": provider, "city": city, "category": category, "item": item,
                  "sharing_type": sharing_type, "open": open_, "format": format_, "cycle": cycle, "state": state}
         filters = tuple((name, tuple(values)) for name, values in given.items() if values)
-        # Run on the event loop, not in a worker thread: a search takes about 2 ms of CPU under the GIL (tantivy's
-        # binding holds it), so the thread hand-over cost more than it saved.
+        # A plain (threadpool) route, not async: tantivy releases the GIL while it searches and aggregates, so
+        # concurrent searches use both cores (measured: 4 clients at 100,000 entries, p50 16–19 ms against 32–41 ms
+        # on the event loop).
         try:
             found = search(request.app.state.search, SearchRequest(q, page, filters, internal=access.internal))
         except FilterError as exc:
