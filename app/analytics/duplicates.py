@@ -12,7 +12,8 @@ No all-pairs loop: candidate pairs come from sparse products X·Xᵀ restricted 
 enough to tell systems apart (document frequency ≤ `max_df` of all systems, at least 20), one product per
 block of systems that can pair — a region with the regions containing it — with the frequency counted in the
 block: in a province every 县 runs a 社保业务系统, yet within one 县, its 市 and the 省 the word still tells
-systems apart. The score of each candidate is then the cosine of the full vectors. score = 1 − (1 − text)(1 − w·items), w = `item_weight` (0.55): similar names and functions
+systems apart. The words of the names alone make candidates too (审批 names few systems, yet 审核审批 is among
+the functions of a quarter of them). The score of each candidate is then the cosine of the full vectors. score = 1 − (1 − text)(1 − w·items), w = `item_weight` (0.55): similar names and functions
 alone can make a strong candidate; shared data items alone make a candidate (at most 0.55: "may be
 replaceable", below the default Z2 threshold of 0.6), and add to the similarity of names and functions.
 
@@ -77,6 +78,7 @@ class System:
     monthly_uses: int
     users: int
     words: list[str] = field(default_factory=list)
+    name_words: list[str] = field(default_factory=list)
     items: set[str] = field(default_factory=set)
 
 
@@ -160,7 +162,8 @@ def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System
         s = System(iri, row["code"], name, function, dept, dept_name, region, _int(row["monthlyUses"]),
                    _int(row["users"]))
         own_name = name[len(dept_name):] if dept_name and name.startswith(dept_name) else name
-        s.words = words(subject(own_name), dept_name) * settings.name_weight + words(function, dept_name)
+        s.name_words = words(subject(own_name), dept_name)
+        s.words = s.name_words * settings.name_weight + words(function, dept_name)
         systems[iri] = s
     for row in plain_rows(cat, "system_items"):
         system = systems.get(row["system"])
@@ -216,50 +219,58 @@ def _candidates(matrix: sparse.csr_matrix, settings: Settings, floor: float) -> 
     return _encode(n, first, second)
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (np.unique hashes int64 keys, 60× slower here than sorting them)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
 def _upper(region: int) -> list[int]:
     """The regions containing `region`: its 市 (430102 → 430100) and its 省 (→ 430000)."""
     city, province = region // 100 * 100, region // 10000 * 10000
     return ([city] if city not in (region, province) else []) + ([province] if province != region else [])
 
 
-def blocks(systems: list[System]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(systems of a block, systems it can pair with) for every block: a region with the regions containing
-    it (a 县's systems with those of the 县, its 市 and the 省), or a department without a region. Every pair
-    that is not 跨地区 lies in one block, so candidates need only be looked for there."""
+def blocks(systems: list[System]) -> list[tuple[np.ndarray, list[int]]]:
+    """(systems of a block, the blocks above it) for every block: a region, with the regions containing it (a
+    县 with its 市 and the 省), or a department without a region. Every pair that is not 跨地区 lies in a block
+    or between a block and one above it, so candidates need only be looked for there."""
     region = _region_numbers(systems)
     members: dict[object, list[int]] = {}
     for i, s in enumerate(systems):
         key = int(region[i]) if region[i] >= 0 else ("department", s.department) if s.department else None
         if key is not None:
             members.setdefault(key, []).append(i)
-    found = []
-    for key, own in members.items():
-        above = [members[r] for r in _upper(key) if r in members] if isinstance(key, int) else []
-        found.append((np.array(own, dtype=np.int64), np.array(own + [i for m in above for i in m], dtype=np.int64)))
-    return found
+    index = {key: k for k, key in enumerate(members)}
+    return [(np.array(own, dtype=np.int64), [index[r] for r in _upper(key) if r in index] if isinstance(key, int) else [])
+            for key, own in members.items()]
 
 
-def _block_candidates(matrix: sparse.csr_matrix, chains: list[tuple[np.ndarray, np.ndarray]], settings: Settings,
+def _block_candidates(matrix: sparse.csr_matrix, chains: list[tuple[np.ndarray, list[int]]], settings: Settings,
                       floor: float) -> np.ndarray:
-    """Pairs (i < j, encoded i·n + j) of systems that can be compared (same region, or one region containing
-    the other) whose similarity over the words rare among those systems reaches `floor`: rarity is counted in
-    each block and its containing regions, so that what every 县 runs (122 社保业务系统) still tells two
+    """Pairs (i < j, encoded i·n + j; some more than once) of systems that can be compared (same region, or one
+    region containing the other) whose similarity over the words rare among them reaches `floor`: rarity is
+    counted in each block with the blocks above it, so that what every 县 runs (122 社保业务系统) still tells two
     systems of one 县 apart. A sparse product per block; no all-pairs loop."""
     n = matrix.shape[0]
-    if n < 2 or matrix.shape[1] == 0:
+    if n < 2 or matrix.shape[1] == 0 or not chains:
         return np.zeros(0, dtype=np.int64)
     limit = max(20, settings.max_df * n)   # as in the whole catalogue, but counted where pairs can be
     width = matrix.shape[1]
+    starts = np.cumsum([0] + [len(own) for own, _above in chains]).tolist()
+    grouped = matrix[np.concatenate([own for own, _above in chains])]   # each block's rows in one run
     keys = []
-    for own, chain in chains:
+    for b, (own, above) in enumerate(chains):
+        left = grouped[starts[b]:starts[b + 1]]
+        right = sparse.vstack([left] + [grouped[starts[k]:starts[k + 1]] for k in above], format="csr")
+        chain = np.concatenate([own] + [chains[k][0] for k in above])
         if len(chain) < 2:
             continue
-        left, right = matrix[own], matrix[chain]
         rare = (np.bincount(right.indices, minlength=width) <= limit) & (np.bincount(left.indices, minlength=width) > 0)
         if rare.any():
             first, second = _rare_pairs(left, right, np.flatnonzero(rare), floor)
             keys.append(_encode(n, own[first], chain[second]))
-    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
 
 
 def _region_numbers(systems: list[System]) -> np.ndarray:
@@ -302,14 +313,15 @@ def detect(systems: list[System], settings: Settings = Settings()) -> list[Candi
     # 1-(1-t)(1-w·m) ≥ min needs t ≥ f or w·m ≥ f, with f = 1-sqrt(1-min)
     floor = 1 - math.sqrt(1 - settings.min_score)
     chains = blocks(systems)
-    keys = [_block_candidates(text, chains, settings, floor)]
+    names = _tfidf([Counter(s.name_words) for s in systems])[0]
+    keys = [_block_candidates(text, chains, settings, floor), _block_candidates(names, chains, settings, floor)]
     if settings.item_weight > 0:
         keys.append(_block_candidates(items, chains, settings, floor / settings.item_weight))
     if settings.cross_region:
         keys.append(_candidates(text, settings, floor))
         if settings.item_weight > 0:
             keys.append(_candidates(items, settings, floor / settings.item_weight))
-    keys = np.unique(np.concatenate(keys))
+    keys = _distinct(np.concatenate(keys))
     if not len(keys):
         return []
     n = len(systems)
