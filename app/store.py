@@ -245,7 +245,7 @@ class Graph:
         results = self._store.query(query, substitutions=_substitutions(bindings),
                                     use_default_graph_as_union=True, **options)
         names = [v.value for v in results.variables]
-        return [{n: to_term(row[i]) for i, n in enumerate(names)} for row in results]
+        return [dict(zip(names, map(to_term, row))) for row in results]     # a solution iterates its values
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         return bool(self._store.query(query, substitutions=_substitutions(bindings),
