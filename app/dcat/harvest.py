@@ -93,12 +93,15 @@ def harvest(cat: Catalogue, url: str, name: str, user: str = "harvest") -> Harve
     for row in cat.graph.select(query("harvest_modified"), {"source": iri(source)}):
         dated[row["record"].value].append(row["modified"].value)
     seen: set[str] = set()
+
+    def known(record: str, modified: str | None) -> bool:
+        return bool(modified) and record in stored and dated.get(record) == [modified]
     with _Batch(cat, report, editor) as batch:
         for page_url, page in pages(url):
             if isinstance(page, Exception):
                 report.broken.append({"url": page_url, "error": str(page)})
                 break
-            found = page_records(page, source)
+            found = page_records(page, source, known)
             del page
             report.pages.append({"url": page_url, "datasets": len(found)})
             pending: dict[str, list[str]] = {}
@@ -107,7 +110,7 @@ def harvest(cat: Catalogue, url: str, name: str, user: str = "harvest") -> Harve
                 if record in seen:
                     continue
                 seen.add(record)
-                if modified and record in stored and dated.get(record) == [modified]:
+                if lines is None:         # stored with the same dct:modified: not read again
                     report.unchanged += 1
                     continue
                 old = cat.record_lines(record)

@@ -105,8 +105,9 @@ _ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
 _UNESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
-def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | None]]:
-    """dataset IRI -> (its N-Triples lines, its dct:modified) for every dcat:Dataset of the page."""
+def page_records(graph: Graph, source: str, known=None) -> dict[str, tuple[list[str] | None, str | None]]:
+    """dataset IRI -> (its N-Triples lines, its dct:modified) for every dcat:Dataset of the page. The lines are
+    None (not gathered) for a dataset for which `known(IRI, modified)` is true (stored with that date)."""
     out_edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
     types: dict[str, set[str]] = defaultdict(set)
     for line in graph.serialize("nt").decode("utf-8").splitlines():
@@ -121,6 +122,10 @@ def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | 
         if DATASET not in classes:
             continue
         name = node[1:-1] if node[0] == "<" else _minted(source, out_edges[node])
+        modified = next((_value(o) for p, o in out_edges[node] if p == MODIFIED and o[0] == '"'), None)
+        if known is not None and known(name, modified):
+            records[name] = (None, modified)
+            continue
         digests: dict[str, str] = {}
 
         def skolem(term: str) -> str:
@@ -158,7 +163,6 @@ def page_records(graph: Graph, source: str) -> dict[str, tuple[list[str], str | 
                         todo.append((o, depth))
                     elif depth < DEPTH:
                         todo.append((o, depth + 1))
-        modified = next((_value(o) for p, o in out_edges[node] if p == MODIFIED and o[0] == '"'), None)
         records[name] = (sorted(lines), modified)
     return records
 
