@@ -15,6 +15,8 @@ and keep each dataset as a record of the catalogue (gather → fetch → import,
 - Records that left the source are withdrawn (deleted with their history; a record still seen in another
   source only loses this one) — only after every page was read: a broken page (HTTP error, unreadable RDF)
   is reported, what it could read is written, and nothing is withdrawn.
+- Throughput: a thread reads pages ahead (govcat.dcat.harvest_pages) while this one groups, compares and
+  validates, and a writer thread commits the records in changes of BULK–BATCH records (`_Batch`).
 """
 from __future__ import annotations
 
