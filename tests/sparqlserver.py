@@ -176,7 +176,7 @@ def stop_server(server: Server, store: Path) -> None:
     """SIGTERM; fails the test if the server or its query workers outlive it or leave checkpoints."""
     server.client.close()
     process, log = server.process, server.log
-    workers = descendants(process.pid)
+    workers = {pid: started(pid) for pid in descendants(process.pid)}   # pids are reused: keep their start time
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(20)
@@ -184,7 +184,7 @@ def stop_server(server: Server, store: Path) -> None:
         process.kill()
         process.wait()
         pytest.fail(f"govcat serve did not stop on SIGTERM:\n{log.read_text()}")
-    left = [pid for pid in workers if alive(pid)]
+    left = [pid for pid, start in workers.items() if alive(pid) and started(pid) == start]
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"query workers outlived the server: {left}"
@@ -236,6 +236,14 @@ def descendants(pid: int) -> list[int]:
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     stats = _stats()
     return {p: stats[p][1] for p in pids if p in stats}
+
+
+def started(pid: int) -> int | None:
+    """When the process started (clock ticks after boot): with the pid, what identifies it (pids are reused)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def alive(pid: int) -> bool:
