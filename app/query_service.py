@@ -215,7 +215,8 @@ class QueryService:
                 return _outcome(("error", self._stop(worker)))
             finally:
                 loop.remove_reader(fd)
-                os.set_blocking(fd, True)   # uvloop (libuv) made it non-blocking: recv() would stop mid-message
+                if not worker.conn.closed:      # (a stopped worker's pipe is closed)
+                    os.set_blocking(fd, True)   # uvloop (libuv) made it non-blocking: recv() would stop mid-message
             return _outcome(self._receive(worker, views, before))
         finally:
             self._release(views)
