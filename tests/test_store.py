@@ -290,7 +290,8 @@ def test_a_diff_names_each_value_by_the_column_of_its_own_sheet():
     assert "+系统名称：系统乙" in shown and "+信息项2 信息项说明：新说明" in shown
 
 
-def test_a_large_load_stages_on_disk_and_leaves_nothing_behind_when_it_does_not_write(tmp_path, small_csv, monkeypatch):
+def test_a_large_load_stages_on_disk_and_leaves_nothing_behind_when_it_does_not_write(tmp_path, small_csv, csv_copy,
+                                                                                     monkeypatch):
     """Above SMALL_WRITE a load streams its additions into a spool file (never in memory): the store it gives
     is the one the in-memory path gives; a dry run or a refused load leaves neither a spool nor a change; a
     spool left by a killed process is thrown away when the store is opened."""
@@ -307,6 +308,14 @@ def test_a_large_load_stages_on_disk_and_leaves_nothing_behind_when_it_does_not_
     assert not spools() and dataset(cat) == empty
     assert load_file(cat, small_csv, "zhang").written and not spools()
     assert dataset(cat) == dataset(in_memory)
+    entries = rows(csv_copy, "信息资源")             # one entry changed, one dropped: stored records compared
+    entries[1][1] += "（修订）"
+    write_rows(csv_copy, "信息资源", entries)
+    monkeypatch.setattr(loading, "SMALL_WRITE", 1 << 20)
+    assert load_file(in_memory, csv_copy, "zhang").changed
+    monkeypatch.setattr(loading, "SMALL_WRITE", 0)
+    changed = load_file(cat, csv_copy, "zhang")
+    assert len(changed.changed) == 1 and not changed.new and dataset(cat) == dataset(in_memory)
     (tmp_path / "spooled" / (journal.SPOOL_PREFIX + "left")).write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
     del cat
     reopened = Catalogue.open(tmp_path / "spooled")

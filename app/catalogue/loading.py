@@ -17,7 +17,7 @@ from ..namespaces import GC, ORG, SKOS
 from ..queries import query
 from ..schema import sheets
 from ..store import Graph, RdfSyntaxError
-from ..terms import Term, iri
+from ..terms import Term, iri, nt_iri
 from ..validation.engine import load_schema
 from ..validation.run import Report, read_into_graph, validate_loaded
 from .journal import ChangeSet, Spool
@@ -82,23 +82,25 @@ def load_loaded(cat: Catalogue, loaded: Loaded, user: str, *, dry_run: bool = Fa
                         f"these data belong to no record of the file (data items come with their entry): {strays[:5]}")
     progress("比较已有记录 / comparing with the store")
     small = not loaded.streamed and len(loaded.ntriples) < SMALL_WRITE
-    if small:                       # an edit: canonical triples in memory
-        incoming = _group(graph.graph_ntriples(INCOMING).encode("utf-8").splitlines(), owner)
-        del graph
-    else:
-        spill = cat.folder / "incoming.nt.tmp"     # the file's triples, canonical, without a copy in memory
-        graph.dump_graph_to(INCOMING, spill)
-        del graph                   # the validation graph is no longer needed: free it before writing
-        try:
-            with open(spill, "rb") as lines:
-                incoming = _group(lines, owner)
-        finally:
-            spill.unlink(missing_ok=True)
     change = ChangeSet() if small else ChangeSet(add=Spool(cat.folder))   # large: staged straight to disk
     try:
         stage = Staging(cat, change, outcome, user_iri(base_iri(), user), Path(loaded.file).name,
-                        action="publish" if publish else action, initial=(PUBLISHED if publish else DRAFT))
-        records = stage.records(incoming, {s for s, cls in classes.items() if cls == ENTRY})
+                        action="publish" if publish else action, initial=(PUBLISHED if publish else DRAFT),
+                        entries={s for s, cls in classes.items() if cls == ENTRY})
+        if small:                       # an edit: canonical triples in memory
+            incoming = _group(graph.graph_ntriples(INCOMING).encode("utf-8").splitlines(), owner)
+            del graph
+            records = set(incoming)
+        else:
+            spill = cat.folder / "incoming.nt.tmp"     # the file's triples, canonical, without a copy in memory
+            graph.dump_graph_to(INCOMING, spill)
+            del graph                   # the validation graph is no longer needed: free it before writing
+            try:
+                with open(spill, "rb") as lines:
+                    incoming, records = stage.split(lines, owner)
+            finally:
+                spill.unlink(missing_ok=True)
+        stage.records(incoming)
         if replace_department:
             stage.department_removals(replace_department, records, loaded.file)
         if not dry_run and change:
@@ -122,14 +124,38 @@ class Staging:
     source: str
     action: str
     initial: str        # the workflow state of new versions of entries
+    entries: set[str]   # the file's entries (records of class gc:InformationResource)
+    _past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
 
-    def records(self, incoming: dict[str, list[bytes]], entries: set[str]) -> set[str]:
-        """Stage `incoming` (record -> N-Triples lines, emptied as it goes); returns the records of the file."""
+    def split(self, lines: Iterable[bytes], owner: dict[str, str]) -> tuple[dict[str, list[bytes]], set[str]]:
+        """A large file's lines: those of records the store holds, grouped by record (to be compared); those of
+        new records written at once into the change as quads of their record's graph, and their records staged.
+        Returns the grouped lines and every record of the file."""
+        stored = self.cat.graph.graph_names()
+        record_of = {subject.encode("utf-8"): record for subject, record in owner.items()}
+        graph_of: dict[str, bytes] = {}
+        groups: dict[str, list[bytes]] = defaultdict(list)
+        for line in lines:
+            line = line.rstrip(b"\n")
+            if not line:
+                continue
+            record = record_of[line[1:line.index(b">")]]
+            if record in stored:
+                groups[record].append(line)
+                continue
+            tail = graph_of.get(record)
+            if tail is None:
+                tail = graph_of[record] = b" " + nt_iri(record).encode("utf-8") + b" .\n"
+            self.change.add.append(line[:-1].rstrip() + tail)
+        for record in graph_of:         # their content is in the change already: a version and admin triples
+            self._stage(record, [], [])
+        return groups, set(groups) | set(graph_of)
+
+    def records(self, incoming: dict[str, list[bytes]]) -> None:
+        """Stage `incoming` (record -> N-Triples lines, emptied as it goes)."""
         cat, outcome = self.cat, self.outcome
-        records = set(incoming)
-        # A large file: the stored graphs listed once, so that new records are not each looked up.
-        stored = cat.graph.graph_names() if len(records) > MANY_RECORDS else None
-        past: dict[str, int] | None = None      # versions of records without a graph (new or deleted), fetched once
+        # Many records: the stored graphs listed once, so that new records are not each looked up.
+        stored = cat.graph.graph_names() if len(incoming) > MANY_RECORDS else None
         while incoming:                 # popped, so that each record's lines are freed once staged
             record, lines = incoming.popitem()
             content = sorted({line.decode("utf-8") for line in lines})
@@ -138,14 +164,16 @@ class Staging:
             if old and sorted(line for line in old if not is_admin_line(line)) == content:
                 outcome.unchanged += 1
                 continue
-            (outcome.changed if old else outcome.new).append(record)
-            version = None
-            if not old:
-                past = cat.last_versions() if past is None else past
-                version = past.get(record, 0)
-            cat.stage(self.change, record, content, user=self.editor, action=self.action,
-                      state=self.initial if record in entries else None, source=self.source, old=old, version=version)
-        return records
+            self._stage(record, content, old)
+
+    def _stage(self, record: str, content: list[str], old: list[str]) -> None:
+        (self.outcome.changed if old else self.outcome.new).append(record)
+        version = None
+        if not old:
+            self._past = self.cat.last_versions() if self._past is None else self._past
+            version = self._past.get(record, 0)
+        self.cat.stage(self.change, record, content, user=self.editor, action=self.action, old=old, version=version,
+                       state=self.initial if record in self.entries else None, source=self.source)
 
     def department_removals(self, code: str, records: set[str], file: str) -> None:
         """`--replace-department`: the department's stored records missing from the file are deleted."""
