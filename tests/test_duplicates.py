@@ -49,15 +49,34 @@ def test_every_planted_duplicate_is_found_strong_and_no_near_miss(planted):
     assert [p["score"] for p in pairs] == sorted((p["score"] for p in pairs), reverse=True)
 
 
-def test_pairs_are_in_the_graph_and_make_z2_for_the_less_used(planted, tmp_path):
-    store, truth, pairs = planted
+def in_graph(store) -> dict[frozenset, tuple[float, set[str], set[str]]]:
+    """The pairs in the store's duplicates graph, read with SPARQL: codes -> (score, shared terms, shared items)."""
     query = """PREFIX gc: <https://w3id.org/govcat/def#>
 PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?a ?b ?score WHERE { GRAPH <https://w3id.org/govcat/graph/duplicates> {
-  ?p a gc:DuplicateCandidate ; gc:candidateSystem ?x, ?y ; gc:score ?score . FILTER(STR(?x) < STR(?y)) }
-  GRAPH ?x { ?x dct:identifier ?a } GRAPH ?y { ?y dct:identifier ?b } }"""
+SELECT ?a ?b ?score ?kind (GROUP_CONCAT(DISTINCT ?t; SEPARATOR="|") AS ?terms) (GROUP_CONCAT(DISTINCT ?i; SEPARATOR="|") AS ?items)
+WHERE { GRAPH <https://w3id.org/govcat/graph/duplicates> {
+  ?p a gc:DuplicateCandidate ; gc:candidateSystem ?x, ?y ; gc:score ?score . FILTER(STR(?x) < STR(?y))
+  OPTIONAL { ?p gc:sharedTerm ?t } OPTIONAL { ?p gc:sharedItem ?i } }
+  GRAPH ?x { ?x dct:identifier ?a } GRAPH ?y { ?y dct:identifier ?b } } GROUP BY ?a ?b ?score ?kind"""
     rows = json.loads(govcat("query", query, "--store", str(store), "--format", "json").stdout)["results"]["bindings"]
-    assert {frozenset((r["a"]["value"], r["b"]["value"])) for r in rows} == {frozenset(p["systems"]) for p in pairs}
+    def values(row: dict, name: str) -> set[str]:
+        return set(filter(None, row.get(name, {}).get("value", "").split("|")))
+    return {frozenset((r["a"]["value"], r["b"]["value"])): (float(r["score"]["value"]), values(r, "terms"),
+                                                           values(r, "items")) for r in rows}
+
+
+def same_as_reported(stored: dict, pairs: list[dict]) -> bool:
+    """The stored pairs are the reported ones, scores equal to their 3 decimals (the graph keeps 4)."""
+    reported = {frozenset(p["systems"]): p for p in pairs}
+    return stored.keys() == reported.keys() and all(
+        abs(score - reported[k]["score"]) <= 0.0006 and (terms, items) == (
+            set(reported[k]["shared_terms"]), set(reported[k]["shared_items"]))
+        for k, (score, terms, items) in stored.items())
+
+
+def test_pairs_are_in_the_graph_and_make_z2_for_the_less_used(planted, tmp_path):
+    store, truth, pairs = planted
+    assert same_as_reported(in_graph(store), pairs)
     zombies = {z["system"]: z for z in json.loads(
         govcat("zombies", "--store", str(store), "--format", "json").stdout)}
     for original, duplicate in truth["duplicates"]:     # the planted copy has a tenth of the original's use
@@ -79,10 +98,21 @@ def province(tmp_path_factory):
     store = root / "store"
     govcat("load", str(folder), "--store", str(store))
     out = govcat("duplicates", "--store", str(store), "--format", "json")
-    return truth, json.loads(out.stdout)
+    return truth, json.loads(out.stdout), store
 
 
 def test_planted_duplicates_are_found_in_a_province_shaped_catalogue(province):
-    truth, pairs = province
+    truth, pairs, _store = province
     found_strong_and_no_near_miss(truth, pairs, 8)
     assert "跨地区" not in {p["kind"] for p in pairs}     # not asked for (--cross-region)
+
+
+def test_a_run_leaves_exactly_its_pairs_in_the_graph(province):
+    """Runs write only what changed since the last (fewer pairs, then all again): the graph holds each run's."""
+    _truth, pairs, store = province
+    fewer = json.loads(govcat("duplicates", "--store", str(store), "--min-score", "0.8", "--format", "json").stdout)
+    assert 0 < len(fewer) < len(pairs)
+    assert same_as_reported(in_graph(store), fewer)
+    again = json.loads(govcat("duplicates", "--store", str(store), "--format", "json").stdout)
+    assert again == pairs
+    assert same_as_reported(in_graph(store), pairs)

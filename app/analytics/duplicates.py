@@ -173,23 +173,29 @@ def read_systems(cat: Catalogue, settings: Settings = Settings()) -> list[System
 
 
 def _tfidf(bags: list[Counter]) -> tuple[sparse.csr_matrix, list[str], np.ndarray]:
-    """L2-normalised TF-IDF rows (sublinear tf), the vocabulary and each word's document frequency."""
-    vocab: dict[str, int] = {}
+    """L2-normalised TF-IDF rows (sublinear tf), the vocabulary and each word's document frequency. Columns in
+    the order of the sorted vocabulary, so that sums run in the same order in every process (a set of items
+    is iterated in another order each time: scores then differed in the last bit, enough to flip a pair that
+    sits on a threshold)."""
+    vocab = {word: k for k, word in enumerate(sorted({word for bag in bags for word in bag}))}
     rows, cols, vals = [], [], []
     for r, bag in enumerate(bags):
         for word, count in bag.items():
             rows.append(r)
-            cols.append(vocab.setdefault(word, len(vocab)))
+            cols.append(vocab[word])
             vals.append(1.0 + math.log(count))
     n = len(bags)
     matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+    matrix.sort_indices()
     df = np.bincount(cols, minlength=len(vocab)) if cols else np.zeros(0, dtype=np.int64)
     idf = np.log((1 + n) / (1 + df)) + 1.0
     matrix = matrix @ sparse.diags(idf)
     norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A1
     norms[norms == 0] = 1.0
     matrix = sparse.diags(1.0 / norms) @ matrix
-    return matrix.tocsr(), sorted(vocab, key=vocab.get), df
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    return matrix, list(vocab), df
 
 
 def _rare_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, rare: np.ndarray, floor: float):
@@ -364,8 +370,15 @@ def _rarest(matrix: sparse.csr_matrix, vocab: list[str], df: np.ndarray, first: 
     return [names[start:end] for start, end in zip([0] + ends[:-1], ends)]
 
 
+def _decimal(value: float) -> str:
+    """The canonical xsd:decimal of a score to 4 places (0.9430 → 0.943, 1.0000 → 1), as the store keeps it."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def write(cat: Catalogue, candidates: list[Candidate], settings: Settings) -> None:
-    """Replace the duplicates graph with these candidates (one atomic change)."""
+    """Replace the duplicates graph with these candidates (one atomic change). Only what changed since the last
+    run is written: emptying the graph and loading it again took 2½ minutes at 20,000 systems (1.9 million
+    triples; the store deletes each one), though a second run on the same catalogue finds the same pairs."""
     g = DUPLICATES_GRAPH
     a = nt_iri(g)
     lines = [f"{a} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'Assessment')} .",
@@ -376,8 +389,14 @@ def write(cat: Catalogue, candidates: list[Candidate], settings: Settings) -> No
         lines += [f"{p} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'DuplicateCandidate')} .",
                   f"{p} {nt_iri(GC + 'candidateSystem')} {nt_iri(c.first.iri)} .",
                   f"{p} {nt_iri(GC + 'candidateSystem')} {nt_iri(c.second.iri)} .",
-                  f"{p} {nt_iri(GC + 'score')} {nt_literal(f'{c.score:.4f}', XSD + 'decimal')} .",
+                  f"{p} {nt_iri(GC + 'score')} {nt_literal(_decimal(c.score), XSD + 'decimal')} .",
                   f"{p} {nt_iri(GC + 'pairKind')} {nt_literal(c.kind)} ."]
         lines += [f"{p} {nt_iri(GC + 'sharedTerm')} {nt_literal(w)} ." for w in c.shared_terms]
         lines += [f"{p} {nt_iri(GC + 'sharedItem')} {nt_literal(w)} ." for w in c.shared_items]
-    cat.commit(ChangeSet(clear={g}, add=quad_lines(g, lines)))
+    new = set(lines)      # canonical N-Triples, as the store writes them out (else the line is merely rewritten)
+    old = set(cat.graph.graph_ntriples(g).splitlines())
+    gone = old - new
+    if len(gone) > len(old) // 2:      # mostly new: empty the graph rather than remove the triples one by one
+        cat.commit(ChangeSet(clear={g}, add=quad_lines(g, sorted(new))))
+    else:
+        cat.commit(ChangeSet(remove=quad_lines(g, sorted(gone)), add=quad_lines(g, sorted(new - old))))
