@@ -91,12 +91,6 @@ class Catalogue:
             found = self._kept[key] = (generation, compute())
         return found[1]
 
-    def fresh(self, key: object) -> object | None:
-        """What `kept(key, …)` holds for the store as it is now, without computing anything; None if nothing is
-        kept for it (or the store is on an external engine)."""
-        found = self._kept.get(key)
-        return found[1] if found is not None and found[0] == self.generation and self.graph.path is not None else None
-
     def _install_schema(self) -> None:
         """Keep the ontology, code lists and shapes graphs equal to the project's files."""
         change = ChangeSet()

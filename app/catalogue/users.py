@@ -72,20 +72,9 @@ def get_user(cat: Catalogue, name: str) -> User | None:
 def authenticate(cat: Catalogue, token: str) -> User | None:
     """The user holding `token`, or None. Every account's digest is compared, each in constant time, so
     the answer time says nothing about how close a guess came."""
-    return _match(_accounts(cat), token)
-
-
-def authenticate_kept(cat: Catalogue, token: str) -> tuple[bool, User | None]:
-    """(True, the user or None) if the accounts are kept for the store as it is now — no store read, so it may
-    run on an event loop; (False, None) if they must be read first (`authenticate`)."""
-    accounts = cat.fresh("accounts")
-    return (False, None) if accounts is None else (True, _match(accounts, token))
-
-
-def _match(accounts: list[tuple[bytes, User]], token: str) -> User | None:
     digest = _digest(token).encode("ascii")
     found = None
-    for hashed, user in accounts:
+    for hashed, user in _accounts(cat):
         if hmac.compare_digest(digest, hashed):
             found = user
     return found

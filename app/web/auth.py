@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ..access import ANONYMOUS, Access
 from ..catalogue import Catalogue
-from ..catalogue.users import authenticate, authenticate_kept
+from ..catalogue.users import authenticate
 
 
 def get_catalogue(request: Request) -> Catalogue:
@@ -41,7 +41,7 @@ async def get_access(request: Request, cat: CatalogueDep) -> Access:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("Authorization 头须为 Bearer 令牌", "the Authorization header must be a Bearer token")
-    user = await _authenticate(cat, token.strip())
+    user = await run_in_threadpool(authenticate, cat, token.strip())
     if user is None:
         raise _unauthorized("令牌无效", "the token is not valid")
     return Access(user)
@@ -54,14 +54,8 @@ async def _session_access(request: Request, cat: Catalogue) -> Access:
     if request.method not in SAFE_METHODS and not same_origin(request):
         raise HTTPException(403, detail={"zh": "跨站请求被拒绝：请从本站页面提交",
                                          "en": "cross-site request refused: submit from this site's pages"})
-    user = await _authenticate(cat, token)
+    user = await run_in_threadpool(authenticate, cat, token)
     return ANONYMOUS if user is None else Access(user)
-
-
-async def _authenticate(cat: Catalogue, token: str):
-    """The token's user: on the event loop when the accounts are kept (the usual case), else read in a thread."""
-    known, user = authenticate_kept(cat, token)
-    return user if known else await run_in_threadpool(authenticate, cat, token)
 
 
 def same_origin(request: Request) -> bool:
