@@ -3,7 +3,8 @@
 `Feed` keeps the ordered list of public entries (queries/dcat_public_entries.rq: published and open to
 the public, nothing else) in memory and drops it when a change touches an entry (the catalogue's commit
 listener); a page then reads only its own records. Filters: `modified_since` (dct:modified on or after a
-date) and `q` (a substring of the title or the abstract)."""
+date) and `q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when
+asked: the list itself holds codes and dates, not texts)."""
 from __future__ import annotations
 
 import threading
@@ -12,6 +13,7 @@ from math import ceil
 
 from ..catalogue import Catalogue
 from ..queries import query
+from ..terms import literal
 from .mapping import Mapping, load_mapping
 from .model import Concepts, Dataset, Publisher, read_datasets
 from .rdf import Triples, add_catalog, add_dataset, add_paging
@@ -22,8 +24,6 @@ class Listed:
     iri: str
     code: str
     modified: str
-    title: str
-    description: str
 
 
 @dataclass
@@ -64,9 +64,8 @@ class Feed:
                     if r["entry"].value in seen:
                         continue
                     seen.add(r["entry"].value)
-                    listed.append(Listed(r["entry"].value, r["code"].value,
-                                         r["modified"].value if r["modified"] else "", r["title"].value,
-                                         r["description"].value if r["description"] else ""))
+                    listed.append(Listed(r["entry"].value, r["code"].value, r["modified"].value if r["modified"] else ""))
+                listed.sort(key=lambda x: x.code)
                 dates = [x.modified[:10] for x in listed if x.modified]
                 self._listed, self._public, self._latest = listed, seen, max(dates) if dates else None
             return self._listed
@@ -86,8 +85,9 @@ class Feed:
         if modified_since:
             found = [x for x in found if x.modified and x.modified[:10] >= modified_since[:10]]
         if q:
-            needle = q.strip().lower()
-            found = [x for x in found if needle in x.title.lower() or needle in x.description.lower()]
+            rows = self.cat.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
+            matching = {r["entry"].value for r in rows}
+            found = [x for x in found if x.iri in matching]
         return found
 
     def dataset(self, record: str) -> Dataset | None:
