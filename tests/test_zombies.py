@@ -101,3 +101,32 @@ SELECT ?code ?rule ?day WHERE { GRAPH <https://w3id.org/govcat/graph/zombies> {
     out = govcat("query", query, "--store", str(store), "--format", "json")
     rules = {b["rule"]["value"] for b in json.loads(out.stdout)["results"]["bindings"]}
     assert rules == {"Z1", "Z4"}    # the earlier Z3/Z5 findings are gone: the graph was replaced
+
+
+def test_a_rerun_writes_only_what_changed_and_keeps_the_rest_api_lists(tmp_path, small_csv):
+    """Results graphs are replaced by their difference (Catalogue.replace_graph); quads removed from them do not
+    drop the REST API's lists of records (record_index), while a quad removed from a record's graph does."""
+    from govcat.catalogue import Catalogue
+    from govcat.catalogue.journal import ChangeSet
+    from govcat.catalogue.loading import load_file
+    from govcat.catalogue.record_index import record_index
+    from govcat.catalogue.repository import GRAPHS, quad_lines
+    cat = Catalogue.open(tmp_path / "store")
+    load_file(cat, small_csv, "zhang")
+    index = record_index(cat)
+    assert index.snapshot("entries")
+    g = GRAPHS + "test-results"
+    seen = []
+    cat.listeners.append(seen.append)
+    cat.replace_graph(g, ['<urn:a> <urn:p> "1" .', '<urn:b> <urn:p> "2" .', '<urn:c> <urn:p> "3" .'])
+    cat.replace_graph(g, ['<urn:a> <urn:p> "1" .', '<urn:b> <urn:p> "2" .', '<urn:d> <urn:p> "4" .'])
+    assert sorted(cat.graph.graph_ntriples(g).splitlines()) == ['<urn:a> <urn:p> "1" .', '<urn:b> <urn:p> "2" .',
+                                                                  '<urn:d> <urn:p> "4" .']
+    assert seen[-1].remove == quad_lines(g, ['<urn:c> <urn:p> "3" .']) and not seen[-1].clear
+    cat.replace_graph(g, ['<urn:a> <urn:p> "1" .', '<urn:b> <urn:p> "2" .', '<urn:d> <urn:p> "4" .'])
+    assert len(seen) == 2                                  # nothing changed: nothing written
+    assert index.rows                                      # results changed: the lists are kept
+    record = index.snapshot("entries")[0][1]
+    line = next(l for l in cat.record_lines(record) if "/title>" in l)
+    cat.commit(ChangeSet(remove=quad_lines(record, [line])))
+    assert not index.rows                                  # a record changed by removal: built again when asked

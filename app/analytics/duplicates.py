@@ -35,8 +35,7 @@ import jieba
 import numpy as np
 from scipy import sparse
 
-from ..catalogue.journal import ChangeSet
-from ..catalogue.repository import GRAPHS, Catalogue, quad_lines
+from ..catalogue.repository import GRAPHS, Catalogue
 from ..namespaces import GC, RDF_TYPE, XSD
 from ..terms import nt_iri, nt_literal
 from .rows import plain_rows
@@ -393,10 +392,4 @@ def write(cat: Catalogue, candidates: list[Candidate], settings: Settings) -> No
                   f"{p} {nt_iri(GC + 'pairKind')} {nt_literal(c.kind)} ."]
         lines += [f"{p} {nt_iri(GC + 'sharedTerm')} {nt_literal(w)} ." for w in c.shared_terms]
         lines += [f"{p} {nt_iri(GC + 'sharedItem')} {nt_literal(w)} ." for w in c.shared_items]
-    new = set(lines)      # canonical N-Triples, as the store writes them out (else the line is merely rewritten)
-    old = set(cat.graph.graph_ntriples(g).splitlines())
-    gone = old - new
-    if len(gone) > len(old) // 2:      # mostly new: empty the graph rather than remove the triples one by one
-        cat.commit(ChangeSet(clear={g}, add=quad_lines(g, sorted(new))))
-    else:
-        cat.commit(ChangeSet(remove=quad_lines(g, sorted(gone)), add=quad_lines(g, sorted(new - old))))
+    cat.replace_graph(g, lines)

@@ -10,8 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from ..catalogue.journal import ChangeSet
-from ..catalogue.repository import GRAPHS, Catalogue, quad_lines
+from ..catalogue.repository import GRAPHS, Catalogue
 from ..namespaces import GC, RDF_TYPE, XSD
 from .rows import plain_rows
 from ..schema import concept_labels
@@ -179,7 +178,7 @@ def department_names(cat: Catalogue, with_uscc: bool = False) -> dict[str, tuple
 
 
 def write(cat: Catalogue, zombies: list[Zombie], as_of: dt.date, thresholds: Thresholds) -> None:
-    """Replace the zombies graph with these results (one atomic change)."""
+    """Replace the zombies graph with these results (one atomic change, only what changed: Catalogue.replace_graph)."""
     g = ZOMBIES_GRAPH
     assessment = nt_iri(g)
     lines = [f"{assessment} {nt_iri(RDF_TYPE)} {nt_iri(GC + 'Assessment')} .",
@@ -193,7 +192,7 @@ def write(cat: Catalogue, zombies: list[Zombie], as_of: dt.date, thresholds: Thr
                       f"{finding} {nt_iri(GC + 'criterion')} {nt_literal(rule)} ."]
             lines += [f"{finding} {nt_iri(GC + 'evidence')} {nt_literal(text, language=lang)} ."
                       for lang, text in z.evidence[rule].items()]
-    cat.commit(ChangeSet(clear={g}, add=quad_lines(g, lines)))
+    cat.replace_graph(g, lines)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ code and kept in memory, so that a page of 100,000 entries is a slice and not a 
 Built on the first list of a kind (one `rest_{kind}` query) and then kept current by the catalogue's commit
 listener: each record graph a change clears is read again (the same query with the record bound). Writes
 replace record graphs through `Catalogue.stage`, which clears them; a change that removes single quads
-instead, or clears very many graphs, drops the index, which is built again on the next list."""
+in a record's graph instead, or clears very many graphs, drops the index, which is built again on the next list
+(quads removed from govcat's own graphs — analysis results — do not touch it)."""
 from __future__ import annotations
 
 import bisect
@@ -14,7 +15,7 @@ import weakref
 from ..queries import query
 from ..terms import iri
 from .journal import ChangeSet
-from .repository import Catalogue
+from .repository import GRAPHS, Catalogue
 
 # Per kind: the query's variables, the record's first (the subject), the code second.
 COLUMNS = {"departments": ("dept", "code"), "systems": ("system", "code", "dept"),
@@ -64,7 +65,7 @@ class RecordIndex:
         with self.lock:
             if not self.rows:
                 return
-            if change.remove or len(change.clear) > REBUILD_ABOVE:
+            if any(_record_quad(line) for line in change.remove) or len(change.clear) > REBUILD_ABOVE:
                 self.rows.clear()
                 self.row_of.clear()
                 return
@@ -76,3 +77,8 @@ class RecordIndex:
                     for row in self._read(kind, graph):
                         bisect.insort(rows, row)
                         self.row_of[kind][graph] = row
+
+
+def _record_quad(line: str) -> bool:
+    """An N-Quads line of a record's graph (not of one of govcat's own graphs under GRAPHS)."""
+    return not line.rstrip().rsplit(" ", 2)[-2].startswith("<" + GRAPHS)

@@ -91,6 +91,18 @@ class Catalogue:
             found = self._kept[key] = (generation, compute())
         return found[1]
 
+    def replace_graph(self, graph: str, lines: list[str]) -> None:
+        """Make a graph of govcat's own (analysis results) hold exactly `lines` (N-Triples), in one change that
+        writes only the difference: emptying a large graph and loading it again costs the store a deletion per
+        triple, while a run on an unchanged catalogue finds what the last one found."""
+        new = set(lines)      # canonical N-Triples, as the store writes them out (else a line is merely rewritten)
+        old = set(self.graph.graph_ntriples(graph).splitlines()) - {""}
+        gone = old - new
+        if len(gone) > len(old) // 2:      # mostly new: empty the graph rather than remove triples one by one
+            self.commit(ChangeSet(clear={graph}, add=quad_lines(graph, sorted(new))))
+        elif gone or new - old:
+            self.commit(ChangeSet(remove=quad_lines(graph, sorted(gone)), add=quad_lines(graph, sorted(new - old))))
+
     def _install_schema(self) -> None:
         """Keep the ontology, code lists and shapes graphs equal to the project's files."""
         change = ChangeSet()
