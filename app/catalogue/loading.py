@@ -31,7 +31,6 @@ RECORD_CLASSES = frozenset({GC + "Department", GC + "InformationSystem", ENTRY, 
 
 Progress = Callable[[str], None]
 SMALL_WRITE = 1 << 20   # characters of N-Triples below which a write is grouped in memory
-MANY_RECORDS = 1000   # records in a file above which the stored graph names are read at once
 LOAD_STEPS = 4   # reading, validating in context, comparing with the store, writing
 
 
@@ -152,15 +151,14 @@ class Staging:
         return groups, set(groups) | set(graph_of)
 
     def records(self, incoming: dict[str, list[bytes]]) -> None:
-        """Stage `incoming` (record -> N-Triples lines, emptied as it goes)."""
+        """Stage `incoming` (record -> N-Triples lines, emptied as it goes): each compared with its stored version
+        (a large file's new records never get here: `split` staged them)."""
         cat, outcome = self.cat, self.outcome
-        # Many records: the stored graphs listed once, so that new records are not each looked up.
-        stored = cat.graph.graph_names() if len(incoming) > MANY_RECORDS else None
         while incoming:                 # popped, so that each record's lines are freed once staged
             record, lines = incoming.popitem()
             content = sorted({line.decode("utf-8") for line in lines})
             del lines
-            old = cat.record_lines(record) if stored is None or record in stored else []
+            old = cat.record_lines(record)
             if old and sorted(line for line in old if not is_admin_line(line)) == content:
                 outcome.unchanged += 1
                 continue
