@@ -64,7 +64,7 @@ def evaluation_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def figures(request: Request, cat, year: int) -> dict:
-        return await run_in_threadpool(per_generation, request, cat, ("evaluation", year), lambda: evaluate(cat, year))
+        return await run_in_threadpool(per_generation, cat, ("evaluation", year), lambda: evaluate(cat, year))
 
     def bad_year(request: Request, access: Access):
         return refused(request, access, 400, "年度应为 2000 至 2100 之间的整数。", "The year must be a whole number from 2000 to 2100.")
@@ -103,7 +103,7 @@ def evaluation_router() -> APIRouter:
                 return build(cat, year, department)
             except LookupError:
                 return None
-        return await run_in_threadpool(per_generation, request, cat, ("report", year, department), compute)
+        return await run_in_threadpool(per_generation, cat, ("report", year, department), compute)
 
     def department_asked(request: Request, cat, access: Access) -> str | None:
         if "department" in request.query_params:

@@ -30,7 +30,7 @@ def home_router() -> APIRouter:
 
     @router.get("/")
     async def home(request: Request, access: AccessDep, cat: CatalogueDep):
-        figures = await run_in_threadpool(per_generation, request, cat, ("home", access.internal),
+        figures = await run_in_threadpool(per_generation, cat, ("home", access.internal),
                                           lambda: overview(cat, access.internal))
         evaluation = figures.get("evaluation")
         charts = evaluation_charts(evaluation, language(request)) if evaluation else {}

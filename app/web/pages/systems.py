@@ -36,16 +36,11 @@ PER_PAGE = 50
 _lock = threading.Lock()
 
 
-def per_generation(request: Request, cat: Catalogue, key: tuple, compute: Callable[[], object]):
-    """`compute()` once per state of the store and `key` (kept in app.state until the next write)."""
-    state = request.app.state
+def per_generation(cat: Catalogue, key: tuple, compute: Callable[[], object]):
+    """`compute()` once per state of the store and `key` (Catalogue.kept: until the next write); one page's
+    figures computed at a time, so that two visitors after a write do not both compute them."""
     with _lock:
-        kept = getattr(state, "page_figures", {})
-        if (cat.generation, key) not in kept:
-            kept = {k: v for k, v in kept.items() if k[0] == cat.generation}
-            kept[(cat.generation, key)] = compute()
-            state.page_figures = kept
-        return kept[(cat.generation, key)]
+        return cat.kept(("page",) + key, compute)
 
 
 def read_filters(request: Request, cat: Catalogue, access: Access) -> Filters:
@@ -78,7 +73,7 @@ def systems_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def figures(request: Request, cat: Catalogue) -> dict:
-        return await run_in_threadpool(per_generation, request, cat, ("inventory",), lambda: _inventory(cat))
+        return await run_in_threadpool(per_generation, cat, ("inventory",), lambda: _inventory(cat))
 
     @router.get("/systems")
     async def inventory(request: Request, access: AccessDep, cat: CatalogueDep):
@@ -98,7 +93,7 @@ def systems_router() -> APIRouter:
         if access.anonymous:
             return login_first(request)
         data = await figures(request, cat)
-        pairs = await run_in_threadpool(per_generation, request, cat, ("pairs",),
+        pairs = await run_in_threadpool(per_generation, cat, ("pairs",),
                                         lambda: duplicate_pairs(cat, data["by_code"]))
         filters = read_filters(request, cat, access)
         kind = request.query_params.get("kind", "")
@@ -118,7 +113,7 @@ def systems_router() -> APIRouter:
         if access.anonymous:
             return login_first(request)
         data = await figures(request, cat)
-        found = await run_in_threadpool(per_generation, request, cat, ("integration",), lambda: track(cat))
+        found = await run_in_threadpool(per_generation, cat, ("integration",), lambda: track(cat))
         filters = read_filters(request, cat, access)
         shown = [d for d in found if (not filters.department or d.uscc == filters.department)
                  and (not filters.city or city_of(d.region) == filters.city)]
