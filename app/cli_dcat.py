@@ -23,8 +23,13 @@ def harvest(url: str, name: str | None, store: Path | None, user: str, fmt: str)
 
     from govcat.catalogue import Catalogue
     from govcat.dcat.harvest import harvest as run
+    from govcat.engines import EngineMismatch
     name = name or urlsplit(url).netloc or url
-    cat = Catalogue.open(store)
+    try:
+        cat = Catalogue.open(store)
+    except EngineMismatch as exc:       # the store folder belongs to another engine (engine.json)
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     report = run(cat, url, name, user)
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))

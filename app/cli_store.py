@@ -20,12 +20,16 @@ user_option = click.option("--as", "user", required=True, help="操作用户 / a
 def _open(store: Path):
     from .analytics.refresh import Refresher
     from .catalogue import Catalogue
+    from .engines import EngineMismatch
     try:
         cat = Catalogue.open(store)
         cat.listeners.append(Refresher(cat))     # stored zombie results follow every write
         return cat
     except OSError as exc:   # RocksDB lock held by another process, permissions …
         click.echo(f"无法打开目录库 {store}：{exc} / cannot open the store", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    except EngineMismatch as exc:   # the folder belongs to another engine (engine.json)
+        click.echo(str(exc), err=True)
         sys.exit(EXIT_UNREADABLE)
 
 
@@ -300,10 +304,11 @@ def serve(store, host, port, query_timeout, row_cap) -> None:
     except ValueError as exc:
         click.echo(f"设置无效 / invalid setting: {exc}", err=True)
         sys.exit(EXIT_UNREADABLE)
+    from .engines import EngineMismatch
     from .saved_queries import SavedQueryError
     try:
         app = create_app(settings)
-    except SavedQueryError as exc:     # a broken queries/*.rq header or query: named with its file and line
-        click.echo(str(exc), err=True)
+    except (SavedQueryError, EngineMismatch) as exc:   # a broken queries/*.rq (named with its file and line);
+        click.echo(str(exc), err=True)                  # a store folder bound to another engine
         sys.exit(EXIT_UNREADABLE)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -11,15 +11,20 @@ Settings (environment; README, "External SPARQL engines"):
 
 The store folder still holds the journal of the change in flight (crash safety is unchanged: a change is
 written locally first, then applied to the engine, and applied again after a crash), the search index and
-the public view; the engine holds the records, history, users and the project's own graphs.
+the public view; the engine holds the records, history, users and the project's own graphs. So a folder
+belongs to one store: the first time it is opened with an engine named it is bound to that engine
+(`engine.json` in the folder, the endpoints and engine kind), and later opens use that engine whatever the
+settings say, or refuse when the settings name another one (or the folder already holds an embedded store).
 """
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+BINDING = "engine.json"      # in the store folder: the engine the folder belongs to
 ENVIRONMENT = {"query": "GOVCAT_SPARQL_ENDPOINT", "update": "GOVCAT_SPARQL_UPDATE_ENDPOINT",
                "store": "GOVCAT_GSP_ENDPOINT", "engine": "GOVCAT_SPARQL_ENGINE", "timeout": "GOVCAT_SPARQL_TIMEOUT"}
 
@@ -92,10 +97,53 @@ class Engine:
         return drop_lateral(text)
 
 
+class EngineMismatch(ValueError):
+    """The settings name an engine other than the one the store folder belongs to."""
+
+
+def folder_engine(folder: Path, environ: Mapping[str, str] | None = None) -> Engine | None:
+    """The engine the store folder belongs to, or None for the embedded store in `folder`/oxigraph: the one
+    named in `folder`/engine.json; a folder without one is bound to the engine the settings name (if any) the
+    first time it is opened. The time limit is a setting of this process, not of the folder."""
+    folder = Path(folder)
+    named = Engine.from_env(environ)
+    binding = folder / BINDING
+    if binding.exists():
+        try:
+            fields = json.loads(binding.read_text(encoding="utf-8"))
+            bound = Engine(query=fields["query"], update=fields["update"], store=fields.get("store"),
+                           name=fields["engine"], quirks=QUIRKS[fields["engine"]],
+                           timeout=named.timeout if named else 600.0)
+        except (ValueError, KeyError, TypeError) as error:
+            raise EngineMismatch(f"{binding}: not a valid engine binding ({error})") from None
+        if named is not None and _endpoints(named) != _endpoints(bound):
+            raise EngineMismatch(
+                f"存储目录 {folder} 属于 SPARQL 引擎 {bound.query}（{binding}），设置指定的是 {named.query}。"
+                f" / The store folder {folder} belongs to the engine at {bound.query} ({binding}); the settings "
+                f"name {named.query}. Use another folder, or edit {binding} if the engine moved.")
+        return bound
+    if named is None:
+        return None
+    if (folder / "oxigraph").exists():
+        raise EngineMismatch(
+            f"存储目录 {folder} 已有内嵌存储，不能再用于外部 SPARQL 引擎。 / The store folder {folder} holds an embedded "
+            f"store: use another folder for the engine at {named.query}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = binding.with_suffix(".part")
+    partial.write_text(json.dumps({"engine": named.name, "query": named.query, "update": named.update,
+                                   "store": named.store}, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, binding)
+    return named
+
+
+def _endpoints(engine: Engine) -> tuple:
+    return engine.name, engine.query, engine.update, engine.store
+
+
 def open_store(folder: Path):
     """The catalogue's store for the store folder `folder`: the embedded store in `folder`/oxigraph, or the
-    external engine the settings name. The one place that chooses."""
-    engine = Engine.from_env()
+    external engine the folder belongs to (`folder_engine`). The one place that chooses."""
+    engine = folder_engine(folder)
     if engine is None:
         from .store import Graph
         return Graph(Path(folder) / "oxigraph")
@@ -106,7 +154,8 @@ def open_store(folder: Path):
 def query_service(graph, folder: Path, **options):
     """The SPARQL endpoint's query service for the catalogue's store (govcat.query_service for the embedded
     store; govcat.remote_queries for an external engine)."""
-    if Engine.from_env() is None:
+    from .remote_store import RemoteGraph
+    if not isinstance(graph, RemoteGraph):
         from .query_service import QueryService
         return QueryService(graph, folder, **options)
     from .remote_queries import RemoteQueryService
