@@ -1,56 +1,83 @@
-"""A pytest plugin that runs store-backed tests with the store on an external engine:
+"""A pytest plugin that runs the test suite with every store on an external engine:
 
-    GOVCAT_TEST_ENGINE=oxigraph python -m pytest -p engine_switch tests/test_store.py
-    GOVCAT_TEST_ENGINE=virtuoso python -m pytest -p engine_switch tests/test_store.py
+    GOVCAT_TEST_ENGINE=oxigraph python -m pytest -p engine_switch
+    GOVCAT_TEST_ENGINE=virtuoso python -m pytest -p engine_switch
 
-One engine is started for the session (tests/engines.py) and the GOVCAT_SPARQL_* settings are put in the
-environment, so that `Catalogue.open` in the tests and the `govcat` processes they start use it. The engine is
-emptied before each test module, and before each test unless GOVCAT_TEST_ENGINE_CLEAR=module (for modules
-that build one store in a module-scoped fixture and share it; the default, `test`, suits modules whose tests
-each open a new store). Without GOVCAT_TEST_ENGINE the plugin does nothing.
-
-What it cannot switch (those tests run on the embedded store, or fail, and say nothing about the engine):
-- module-scoped stores with GOVCAT_TEST_ENGINE_CLEAR=test (emptied under them), function-scoped ones with
-  `module` (they find the previous test's records);
-- tests that open two catalogues and compare them (`restore` into a second folder, harvest between two
-  nodes): with one engine both folders are the same store;
-- processes started with tests/sparqlserver.py `clean_env()` (every server test), which drops GOVCAT_*;
-- tests that open the on-disk store with pyoxigraph directly (`Graph(store / "oxigraph")`)."""
+(with tests/ on the import path, as in tests/test_engines_suite.py or PYTHONPATH=tests). Each store folder a
+test opens — in the pytest process, or in a `govcat` command or server the test starts — gets an engine of
+its own on a free loopback port (tests/engine_broker.py), bound to it by `engine.json` as govcat binds any
+folder first opened with the GOVCAT_SPARQL_* settings; the engine is emptied when the test (or the module,
+for a module-scoped fixture's store) that made it ends, and serves the next new folder. Tests of the embedded store itself (its files, its
+checkpoints, its lock) are marked `embedded_only` and skipped, saying why. Without GOVCAT_TEST_ENGINE the
+plugin does nothing."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
-from engines import ENGINES, running_engine
+from engine_broker import BROKER_VARIABLE, Broker, install
+from engines import ENGINES
+
+TESTS = Path(__file__).resolve().parent
+_scopes = ["function"]          # the scope of the fixture being set up now; a test's own body: function
+_broker: Broker | None = None
 
 
-@pytest.fixture(scope="session")
-def _external_engine(tmp_path_factory):
+def pytest_configure(config):
+    global _broker
     name = os.environ.get("GOVCAT_TEST_ENGINE", "").strip()
     if not name:
-        yield None
         return
     if name not in ENGINES:
         raise pytest.UsageError(f"GOVCAT_TEST_ENGINE must be one of {', '.join(ENGINES)}, not {name!r}")
-    with running_engine(name, tmp_path_factory.mktemp(f"engine-{name}")) as engine:
-        saved = {key: os.environ.get(key) for key in engine.env}
-        os.environ.update(engine.env)
-        try:
-            yield engine
-        finally:
-            for key, value in saved.items():
-                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    import tempfile
+    _broker = Broker(name, Path(tempfile.mkdtemp(prefix=f"engines-{name}-")), lambda: _scopes[-1])
+    os.environ[BROKER_VARIABLE] = _broker.url
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
+    for key in [k for k in os.environ if k.startswith("GOVCAT_SPARQL") or k == "GOVCAT_GSP_ENDPOINT"]:
+        del os.environ[key]          # each folder names its own engine
+    install(_broker.url)
+
+
+def pytest_unconfigure(config):
+    if _broker is not None:
+        _broker.close()
+        os.rmdir(_broker.workdir) if not any(_broker.workdir.iterdir()) else None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _broker is not None:
+        terminalreporter.write_line(f"engine_switch: {_broker.folders} store folder(s) on their own {_broker.kind} engine, {_broker.started} engine(s) started")
+
+
+def pytest_collection_modifyitems(config, items):
+    if _broker is None:
+        return
+    for item in items:
+        marker = item.get_closest_marker("embedded_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason="embedded store only: " + (marker.args[0] if marker.args else "")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    _scopes.append("function" if fixturedef.scope == "function" else "module")
+    try:
+        yield
+    finally:
+        _scopes.pop()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _engine_per_module(_external_engine):
-    if _external_engine is not None:
-        _external_engine.clear()
+def _engines_per_module():
     yield
+    if _broker is not None:
+        _broker.release({"function", "module"})
 
 
 @pytest.fixture(autouse=True)
-def _engine_per_test(_engine_per_module, _external_engine):
-    if _external_engine is not None and os.environ.get("GOVCAT_TEST_ENGINE_CLEAR", "test") != "module":
-        _external_engine.clear()
+def _engines_per_test(_engines_per_module):
     yield
+    if _broker is not None:
+        _broker.release({"function"})

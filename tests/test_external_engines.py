@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 import python_calamine
+from engine_broker import BROKER_VARIABLE
 from engines import ENGINES, RunningEngine, govcat_env, running_engine
 from govcat.generate import generate_catalogue
 from govcat.terms import Term
@@ -306,3 +307,24 @@ def test_the_server_edits_through_rest_and_answers_sparql_by_view(pair):
     assert "经接口修改" in shown
     shown = pair.remote.run("history", entries[1]["信息资源代码"], check=True).stdout
     assert "sparql-update" in shown and "经 SPARQL 更新" in shown
+
+
+def test_a_store_folder_keeps_to_its_engine(pair):
+    """The first open with an engine named binds the folder (engine.json): later commands find the engine without
+    the settings; settings naming another engine, or an engine for a folder holding an embedded store, are
+    refused (exit 2) saying which folder and why."""
+    folder = pair.work / "bound"
+    named = Side(folder, pair.remote.env)
+    pair.engine.clear()
+    named.run("load", pair.work / "catalogue", "--as", "binder", check=True)
+    assert json.loads((folder / "engine.json").read_text())["query"] == pair.engine.query_url
+    counted = Side(folder, govcat_env({})).run("query", COUNT, "--format", "csv", check=True)
+    assert counted.stdout.splitlines()[1:] == ["40"]      # found on the engine, not in a new embedded store
+    assert not (folder / "oxigraph").exists()
+    moved = Side(folder, govcat_env(pair.engine.env | {"GOVCAT_SPARQL_ENDPOINT": "http://127.0.0.1:9/sparql"}))
+    refused = moved.run("query", COUNT)
+    assert refused.returncode == 2 and "engine.json" in refused.stderr and "属于 SPARQL 引擎" in refused.stderr
+    embedded = pair.work / "embedded"
+    Side(embedded, {k: v for k, v in govcat_env({}).items() if k != BROKER_VARIABLE}).run("query", COUNT, check=True)
+    refused = Side(embedded, pair.remote.env).run("query", COUNT)
+    assert refused.returncode == 2 and "已有内嵌存储" in refused.stderr, refused.stderr
