@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from engine_switch import lasting
 from installs import apt_setup, installing
 from sparqlserver import Server, add_user, clean_env, start_server, stop_server
+from storeutil import copy_store
 from test_rest_api import departments_by_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,12 +79,13 @@ def prepared_store(workbook: Path, publish: bool) -> tuple[Path, dict[str, str],
         folder = Path(tempfile.mkdtemp(prefix="govcat-web-"))
         atexit.register(shutil.rmtree, folder, True)
         store = folder / "store"
-        govcat_cli("load", str(workbook), "--store", str(store), *(["--publish"] if publish else []))
-        govcat_cli("duplicates", "--store", str(store), "--format", "json")
-        govcat_cli("zombies", "--store", str(store), "--format", "json")
-        departments = departments_by_size(workbook)
-        tokens = {role: add_user(store, name, kind, dept if dept is None else departments[dept])
-                  for role, (name, kind, dept) in USERS.items()}
+        with lasting():       # on an engine (tests/engine_switch.py), it lives as long as this cache
+            govcat_cli("load", str(workbook), "--store", str(store), *(["--publish"] if publish else []))
+            govcat_cli("duplicates", "--store", str(store), "--format", "json")
+            govcat_cli("zombies", "--store", str(store), "--format", "json")
+            departments = departments_by_size(workbook)
+            tokens = {role: add_user(store, name, kind, dept if dept is None else departments[dept])
+                      for role, (name, kind, dept) in USERS.items()}
         _prepared[key] = (store, tokens, departments)
     return _prepared[key]
 
@@ -96,7 +99,7 @@ def serve_catalogue(workbook: Path, folder: Path, publish: bool = True) -> Web:
     """A copy of the prepared store of `workbook` in `folder`, served."""
     source, tokens, departments = prepared_store(workbook, publish)
     store = folder / "store"
-    shutil.copytree(source, store)
+    copy_store(source, store)
     server = start_server(store)
     return Web(server, store, dict(tokens), {role: spec[0] for role, spec in USERS.items()}, list(departments))
 

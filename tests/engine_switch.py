@@ -12,6 +12,7 @@ checkpoints, its lock) are marked `embedded_only` and skipped, saying why. Witho
 plugin does nothing."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -63,6 +64,17 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef, request):
     _scopes.append("function" if fixturedef.scope == "function" else "module")
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+@contextlib.contextmanager
+def lasting():
+    """Store folders first opened inside keep their engine to the end of the run (for stores a test process
+    prepares once and copies for each module, tests/browser.py). Does nothing without GOVCAT_TEST_ENGINE."""
+    _scopes.append("session")
     try:
         yield
     finally:

@@ -53,6 +53,7 @@ import httpx
 import pytest
 
 from conftest import SHARED, needs_shared  # noqa: F401 (re-exported)
+from govcat.engines import open_store
 from govcat.store import Graph
 
 TIMEOUT = 2.0
@@ -196,7 +197,7 @@ def server(small_xlsx, tmp_path_factory):
     store = tmp_path_factory.mktemp("served") / "store"
     subprocess.run([sys.executable, "-m", "govcat", "load", str(small_xlsx), "--store", str(store)],
                    check=True, capture_output=True, env=clean_env())
-    graph = Graph(store / "oxigraph")   # the W3C test data beside the catalogue, before the server opens it
+    graph = open_store(store)   # the W3C test data beside the catalogue, before the server opens it (or on its engine)
     for name, (path, fmt) in w3c_graphs().items():
         graph.load_into(path.read_bytes(), fmt, name)
     graph.flush()

@@ -16,7 +16,7 @@ from govcat.catalogue import Catalogue
 from govcat.catalogue.journal import COMMITTED
 from govcat.generate import generate_catalogue
 
-from storeutil import dataset
+from storeutil import copy_store, dataset
 
 KILLS = 6
 
@@ -51,7 +51,7 @@ def stores(tmp_path_factory):
     first = generate_catalogue(base / "a", entries=1200, seed=21).path
     _edit_titles(first, base / "b")
     assert _load(base / "before", first).wait() == 0
-    shutil.copytree(base / "before", base / "after")
+    copy_store(base / "before", base / "after")
     started = time.monotonic()
     assert _load(base / "after", base / "b").wait() == 0
     duration = time.monotonic() - started
@@ -65,7 +65,7 @@ def test_a_killed_load_leaves_the_store_before_or_after(stores, tmp_path):
     seen = []
     for attempt in range(KILLS):
         store = tmp_path / f"s{attempt}"
-        shutil.copytree(base / "before", store)
+        copy_store(base / "before", store)
         proc = _load(store, base / "b")
         # half the kills anywhere in the load, half in its last stretch, where it writes
         delay = duration * (rng.uniform(0.1, 0.9) if attempt % 2 else rng.uniform(0.8, 1.0))

@@ -19,6 +19,7 @@ import pytest
 
 import sparqlserver
 from conftest import SHARED, needs_shared
+from govcat.engines import open_store
 from govcat.store import Graph
 
 DCAT_AP = "external/dcat-ap-3-shacl/3.0.1/"
@@ -38,7 +39,7 @@ def govcat(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def marker_file(store: Path, source: str, code: str, title: str, open_: bool, out: Path) -> str:
     """A copy of the stored entry `source` with another code and title (and openness) as N-Triples."""
-    graph = Graph(store / "oxigraph")
+    graph = open_store(store)     # the embedded store, or the engine the folder belongs to
     try:
         lines = graph.graph_ntriples(source).splitlines()
     finally:

@@ -5,7 +5,6 @@ E9, and who sees a request's purpose and basis."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +43,7 @@ from govcat.workdays import (
 )
 from sparqlserver import add_user as add_server_user
 from sparqlserver import clean_env, start_server, stop_server
+from storeutil import copy_store
 
 FIXTURE = """PREFIX gc: <https://w3id.org/govcat/def#>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -71,7 +71,7 @@ def loaded(small_xlsx, tmp_path_factory) -> Path:
 
 def copy_of(loaded: Path, name: str) -> Path:
     target = loaded.parent / name
-    shutil.copytree(loaded, target)
+    copy_store(loaded, target)
     return target
 
 
