@@ -74,7 +74,7 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
     chosen = sparqlserver.free_port
     sparqlserver.free_port = lambda: port
     try:
-        server = sparqlserver.start_server(store, env_for(port))
+        server = sparqlserver.start_server(store, env_for(port), start_timeout=3600)
     finally:
         sparqlserver.free_port = chosen
     try:

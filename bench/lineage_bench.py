@@ -129,7 +129,7 @@ def main() -> None:
 
     store = prepare(args.entries, args.out, args.province)
     token = add_user(store, f"bench-{int(time.time())}", "viewer")
-    server = start_server(store, {"GOVCAT_QUERY_TIMEOUT": "60", "GOVCAT_ROW_CAP": "10000"})
+    server = start_server(store, {"GOVCAT_QUERY_TIMEOUT": "60", "GOVCAT_ROW_CAP": "10000"}, start_timeout=3600)
     client = server.client
     client.headers["Authorization"] = f"Bearer {token}"
     try:

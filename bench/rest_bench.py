@@ -86,7 +86,7 @@ def over_http(store: Path) -> dict[str, list[float]]:
     import httpx
     from sparqlserver import add_user, start_server, stop_server
     token = add_user(store, f"bench-{int(time.time())}", "admin")
-    server = start_server(store)
+    server = start_server(store, start_timeout=3600)
     try:
         auth = {"Authorization": f"Bearer {token}"}
         c = server.client

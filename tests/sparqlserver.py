@@ -146,8 +146,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("GOVCAT_")}
 
 
-def start_server(store: Path, env: dict[str, str] | None = None) -> Server:
-    """`python -m govcat serve` on a free loopback port over `store`; returns once it answers."""
+def start_server(store: Path, env: dict[str, str] | None = None, start_timeout: float = 60) -> Server:
+    """`python -m govcat serve` on a free loopback port over `store`; returns once it answers (within
+    `start_timeout` seconds: benches at province scale give more, to build the public view and checkpoints)."""
     port = free_port()
     log = store.parent / f"server-{port}.log"
     full = clean_env() | {"GOVCAT_QUERY_TIMEOUT": str(TIMEOUT), "GOVCAT_ROW_CAP": str(ROW_CAP),
@@ -157,7 +158,7 @@ def start_server(store: Path, env: dict[str, str] | None = None) -> Server:
                                     "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=full)
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=30)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while True:
         if process.poll() is not None:
             pytest.fail(f"govcat serve exited ({process.returncode}):\n{log.read_text()}")
@@ -168,7 +169,7 @@ def start_server(store: Path, env: dict[str, str] | None = None) -> Server:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"govcat serve did not answer within 60 s:\n{log.read_text()}")
+            pytest.fail(f"govcat serve did not answer within {start_timeout:g} s:\n{log.read_text()}")
         time.sleep(0.1)
     return Server(url, process, log, client)
 
