@@ -67,7 +67,13 @@ def pair(request, small_csv, tmp_path_factory):
     with running_engine(request.param, work / "engine") as engine:
         catalogue = work / "catalogue"
         shutil.copytree(small_csv, catalogue)
-        yield Pair(engine, Side(work / "remote", govcat_env(engine.env)), Side(work / "local", govcat_env({})), work)
+        yield Pair(engine, Side(work / "remote", govcat_env(engine.env)), Side(work / "local", embedded_env()), work)
+
+
+def embedded_env() -> dict[str, str]:
+    """The environment of the reference side: the embedded store, also when the suite runs on engines
+    (without the broker of tests/engine_switch.py)."""
+    return {k: v for k, v in govcat_env({}).items() if k != BROKER_VARIABLE}
 
 
 def rows(folder: Path, sheet: str) -> list[list[str]]:
@@ -332,6 +338,6 @@ def test_a_store_folder_keeps_to_its_engine(pair):
     refused = moved.run("query", COUNT)
     assert refused.returncode == 2 and "engine.json" in refused.stderr and "属于 SPARQL 引擎" in refused.stderr
     embedded = pair.work / "embedded"
-    Side(embedded, {k: v for k, v in govcat_env({}).items() if k != BROKER_VARIABLE}).run("query", COUNT, check=True)
+    Side(embedded, embedded_env()).run("query", COUNT, check=True)
     refused = Side(embedded, pair.remote.env).run("query", COUNT)
     assert refused.returncode == 2 and "已有内嵌存储" in refused.stderr, refused.stderr
