@@ -80,6 +80,13 @@ class Server:
     log: Path
     client: httpx.Client
     tokens: dict[str, str] = field(default_factory=dict)   # role -> bearer token of a user made for the tests
+    store: Path | None = None
+
+    @property
+    def engine(self) -> str:
+        """The kind of store served: "embedded", or the external engine the store folder is bound to."""
+        binding = self.store / "engine.json" if self.store else None
+        return json.loads(binding.read_text())["engine"] if binding and binding.exists() else "embedded"
 
     @property
     def endpoint(self) -> str:
@@ -171,7 +178,7 @@ def start_server(store: Path, env: dict[str, str] | None = None, start_timeout: 
             process.kill()
             pytest.fail(f"govcat serve did not answer within {start_timeout:g} s:\n{log.read_text()}")
         time.sleep(0.1)
-    return Server(url, process, log, client)
+    return Server(url, process, log, client, store=store)
 
 
 def stop_server(server: Server, store: Path) -> None:

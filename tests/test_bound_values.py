@@ -49,6 +49,8 @@ def answers(rows) -> list[str]:
     return sorted(repr(sorted((k, v) for k, v in row.items())) for row in rows)
 
 
+@pytest.mark.embedded_only("it compares pyoxigraph's bound parameters with values written in; on an engine both sides "
+                            "are written in (tests/test_external_engines.py runs every saved query on each engine)")
 def test_every_saved_query_answers_the_same_with_values_written_in(cat):
     values = candidates(cat)
     compared = non_empty = 0

@@ -8,6 +8,7 @@ from sparqlserver import *  # noqa: F401,F403 — the live server fixture, const
 
 # -- W3C SPARQL 1.1 test suite -------------------------------------------------------------------------------
 # Update tests that do not apply here, with the reason (also in sparqlserver.py's docstring).
+XSD_DECIMAL, XSD_INTEGER = (f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "integer"))
 EXCLUDED_UPDATES = {
     **dict.fromkeys(("update_dataset_default_graph", "update_dataset_default_graphs", "update_dataset_named_graphs",
                      "update_dataset_full"),
@@ -134,7 +135,7 @@ def test_w3c_result_formats(server, case):
     assert response.status_code == 200, response.text
     got, want = response.content.decode(), result.read_text(encoding="utf-8")
     if result.suffix == ".srj":   # variable order is free; blank nodes up to renaming
-        got, want = json.loads(got), json.loads(want)
+        got, want = json.loads(got), stored_by(server.engine, json.loads(want))
         for answer in (got, want):
             answer["head"]["vars"] = sorted(answer["head"].get("vars", []))
             for binding in answer.get("results", {}).get("bindings", []):
@@ -144,6 +145,17 @@ def test_w3c_result_formats(server, case):
         assert got == want
     else:
         assert table(got, result.suffix) == table(want, result.suffix)
+
+
+def stored_by(engine: str, answer: dict) -> dict:
+    """The expected answer as the engine can give it back: Virtuoso stores an integral xsd:decimal ("5") as
+    xsd:integer (README, "External SPARQL engines": engine quirks) — the data changed, not the protocol."""
+    if engine == "virtuoso":
+        for binding in answer.get("results", {}).get("bindings", []):
+            for term in binding.values():
+                if term.get("datatype") == XSD_DECIMAL and re.fullmatch(r"[+-]?[0-9]+", term["value"]):
+                    term["datatype"] = XSD_INTEGER
+    return answer
 
 
 def table(text: str, kind: str) -> list[dict[str, str]]:
@@ -205,12 +217,15 @@ def test_settings_come_from_defaults_environment_and_flags():
 
 def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
     from govcat.catalogue import Catalogue
-    from govcat.query_service import ADMIN, INTERNAL, PUBLIC, QueryRequest, QueryService
-    from govcat.terms import iri, literal
+    from govcat.engines import query_service
+    from govcat.query_service import ADMIN, INTERNAL, PUBLIC, QueryRequest
 
     catalogue = Catalogue.open(tmp_path / "store")
-    service = QueryService(catalogue.graph, catalogue.folder, workers=2, timeout=30)
+    service = query_service(catalogue.graph, catalogue.folder, workers=2, timeout=30)   # the server's own
     service.start()
+
+    def write(subject: str, value: str) -> None:     # into a named graph: not every engine has a default graph to write
+        catalogue.graph.load_into(f'<urn:govcat:test:{subject}> <urn:govcat:test:p> "{value}" .\n', "nt", "urn:govcat:test:g")
 
     def ask(view: str) -> bool:
         return json.loads(service.run(QueryRequest("ASK { <urn:govcat:test:new> ?p ?o }", view=view)).results.body)["boolean"]
@@ -226,7 +241,7 @@ def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
 
     try:
         assert (ask(INTERNAL), ask(ADMIN)) == (False, False)
-        catalogue.graph.add([(iri("urn:govcat:test:new"), iri("urn:govcat:test:p"), literal("新"))])
+        write("new", "新")
         assert ask(INTERNAL) is False                  # still the old checkpoint
         service.refresh()
         assert (ask(INTERNAL), ask(ADMIN), ask(PUBLIC)) == (True, True, False)   # not a public record
@@ -244,7 +259,7 @@ def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
         for reader in readers:
             reader.start()
         for i in range(8):
-            catalogue.graph.add([(iri(f"urn:govcat:test:n{i}"), iri("urn:govcat:test:p"), literal(str(i)))])
+            write(f"n{i}", str(i))
             service.refresh()
         for reader in readers:
             reader.join()
