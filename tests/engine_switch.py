@@ -3,7 +3,7 @@
     GOVCAT_TEST_ENGINE=oxigraph python -m pytest -p engine_switch
     GOVCAT_TEST_ENGINE=virtuoso python -m pytest -p engine_switch
 
-(with tests/ on the import path, as in tests/test_engines_suite.py or PYTHONPATH=tests). Each store folder a
+(with tests/ on the import path: PYTHONPATH=tests, as README.md says). Each store folder a
 test opens — in the pytest process, or in a `govcat` command or server the test starts — gets an engine of
 its own on a free loopback port (tests/engine_broker.py), bound to it by `engine.json` as govcat binds any
 folder first opened with the GOVCAT_SPARQL_* settings; the engine is emptied when the test (or the module,
