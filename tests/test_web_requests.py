@@ -44,8 +44,10 @@ def web(small_xlsx, tmp_path_factory):
     ensure_assets()
     served = serve_catalogue(small_xlsx, tmp_path_factory.mktemp("web-requests"))
     admin = Api(served.url, served.tokens["admin"])
-    entries, system = pick(admin, served.departments[0], served.departments[1], 3)
-    stop_server(served.server, served.store)
+    try:
+        entries, system = pick(admin, served.departments[0], served.departments[1], 3)
+    finally:                                       # a failed set-up leaves no server behind
+        stop_server(served.server, served.store)
     day = beijing_today() - dt.timedelta(days=40)
     made = govcat_cli("request", "submit", entries[2], "--system", system, "--purpose", "核验", "--basis", "职责",
                       "--consumer", served.departments[1], "--as", served.names["admin"], "--date", day.isoformat(),
