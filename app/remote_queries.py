@@ -29,6 +29,7 @@ from .sparql import QueryRefused, check_query, declares_dataset
 
 log = logging.getLogger("govcat.query")
 
+
 class RemoteQueryService(QueryService):
     """QueryService for a store on an external engine: public view and internal replica local, admin forwarded."""
 
