@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--only", default=None, help="run only the queries whose name contains this")
+    parser.add_argument("--skip", default="", help="leave out these queries, comma-separated names as printed "
+                                                   "(rq:dcat_entries, …): to finish a run that was stopped")
     parser.add_argument("--updates", type=int, default=20,
                         help="SPARQL Updates to time (on a copy of the store; 0: none)")
     add_province_option(parser)
@@ -208,6 +210,8 @@ def main() -> None:
         queries = saved_queries() | {name: fill(text, values) for name, text in ANALYST.items()}
         if args.only:
             queries = {k: v for k, v in queries.items() if args.only in k}
+        skipped = set(filter(None, args.skip.split(",")))
+        queries = {k: v for k, v in queries.items() if k not in skipped}
         results = {}
         for name, text in queries.items():
             accept = NTRIPLES if kind(text) == "graph" else RESULTS_JSON
