@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import main
+from .cli import EXIT_UNREADABLE, main
 
 
 @main.command(help="采集 DCAT 目录（Turtle、RDF/XML、JSON-LD，跟随 Hydra 分页）/ harvest a DCAT feed "
@@ -29,7 +29,7 @@ def harvest(url: str, name: str | None, store: Path | None, user: str, fmt: str)
         cat = Catalogue.open(store)
     except EngineMismatch as exc:       # the store folder belongs to another engine (engine.json)
         click.echo(str(exc), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_UNREADABLE)
     report = run(cat, url, name, user)
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BINDING = "engine.json"      # in the store folder: the engine the folder belongs to
+EMBEDDED = "oxigraph"        # in the store folder: the embedded store
 ENVIRONMENT = {"query": "GOVCAT_SPARQL_ENDPOINT", "update": "GOVCAT_SPARQL_UPDATE_ENDPOINT",
                "store": "GOVCAT_GSP_ENDPOINT", "engine": "GOVCAT_SPARQL_ENGINE", "timeout": "GOVCAT_SPARQL_TIMEOUT"}
 
@@ -124,7 +125,7 @@ def folder_engine(folder: Path, environ: Mapping[str, str] | None = None) -> Eng
         return bound
     if named is None:
         return None
-    if (folder / "oxigraph").exists():
+    if (folder / EMBEDDED).exists():
         raise EngineMismatch(
             f"存储目录 {folder} 已有内嵌存储，不能再用于外部 SPARQL 引擎。 / The store folder {folder} holds an embedded "
             f"store: use another folder for the engine at {named.query}.")
@@ -146,7 +147,7 @@ def open_store(folder: Path):
     engine = folder_engine(folder)
     if engine is None:
         from .store import Graph
-        return Graph(Path(folder) / "oxigraph")
+        return Graph(Path(folder) / EMBEDDED)
     from .remote_store import RemoteGraph
     return RemoteGraph(engine)
 

@@ -38,7 +38,7 @@ def install(url: str) -> None:
 
     def folder_engine(folder, environ=None):
         folder = Path(folder)
-        if (not (folder / engines.BINDING).exists() and not (folder / "oxigraph").exists()
+        if (not (folder / engines.BINDING).exists() and not (folder / engines.EMBEDDED).exists()
                 and engines.Engine.from_env(environ) is None):
             return original(folder, dict(os.environ if environ is None else environ) | request_engine(url, folder))
         return original(folder, environ)
@@ -81,7 +81,8 @@ class Broker:
         with self._lock:
             known = self.engines.get(folder)
             if known is not None:
-                if (Path(folder) / "engine.json").exists():
+                from govcat.engines import BINDING
+                if (Path(folder) / BINDING).exists():
                     return known[1].env               # two processes opened a new folder at once
                 known[1].clear()                      # the folder was removed and made again: a new store
                 return known[1].env

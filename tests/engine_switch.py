@@ -7,9 +7,9 @@
 test opens — in the pytest process, or in a `govcat` command or server the test starts — gets an engine of
 its own on a free loopback port (tests/engine_broker.py), bound to it by `engine.json` as govcat binds any
 folder first opened with the GOVCAT_SPARQL_* settings; the engine is emptied when the test (or the module,
-for a module-scoped fixture's store) that made it ends, and serves the next new folder. Tests of the embedded store itself (its files, its
-checkpoints, its lock) are marked `embedded_only` and skipped, saying why. Without GOVCAT_TEST_ENGINE the
-plugin does nothing."""
+for a module-scoped fixture's store) that made it ends, and serves the next new folder. A test that only
+means something on the embedded store is marked `embedded_only` and skipped, saying why. Without
+GOVCAT_TEST_ENGINE the plugin does nothing."""
 from __future__ import annotations
 
 import contextlib

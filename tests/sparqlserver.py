@@ -53,7 +53,7 @@ import httpx
 import pytest
 
 from conftest import SHARED, needs_shared  # noqa: F401 (re-exported)
-from govcat.engines import open_store
+from govcat.engines import BINDING, open_store
 from govcat.store import Graph
 
 TIMEOUT = 2.0
@@ -85,7 +85,7 @@ class Server:
     @property
     def engine(self) -> str:
         """The kind of store served: "embedded", or the external engine the store folder is bound to."""
-        binding = self.store / "engine.json" if self.store else None
+        binding = self.store / BINDING if self.store else None
         return json.loads(binding.read_text())["engine"] if binding and binding.exists() else "embedded"
 
     @property
