@@ -208,12 +208,13 @@ class QueryService:
             loop = asyncio.get_running_loop()
             readable = loop.create_future()
             fd = worker.conn.fileno()
-            loop.add_reader(fd, lambda: readable.done() or readable.set_result(True))
+            loop.add_reader(fd, _settle, readable, True)
+            timer = loop.call_later(self.timeout, _settle, readable, False)   # cheaper than wait_for's task
             try:
-                await asyncio.wait_for(readable, self.timeout)
-            except TimeoutError:
-                return _outcome(("error", self._stop(worker)))
+                if not await readable:
+                    return _outcome(("error", self._stop(worker)))
             finally:
+                timer.cancel()
                 loop.remove_reader(fd)
                 if not worker.conn.closed:      # (a stopped worker's pipe is closed)
                     os.set_blocking(fd, True)   # uvloop (libuv) made it non-blocking: recv() would stop mid-message
@@ -530,6 +531,11 @@ def _outcome(answer: tuple[str, object]) -> QueryOutcome:
 
 def _died() -> QueryError:
     return QueryError("failed", "查询进程意外退出", "the query worker died")
+
+
+def _settle(future: asyncio.Future, value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 def _busy(timeout: float) -> QueryError:

@@ -67,6 +67,20 @@ def test_not_acceptable_and_unsupported_media_types(server):
     assert plain.status_code == 415
 
 
+def test_methods_bad_tokens_and_the_openapi_description(server):
+    """/sparql is answered outside FastAPI's routing (govcat.web.sparql.GovcatApp): its edges still behave."""
+    put = server.client.put("/sparql", content=b"ASK {}")
+    assert put.status_code == 405 and put.headers["allow"] == "GET, HEAD, POST"
+    head = server.client.head("/sparql", params={"query": "ASK {}"})
+    assert head.status_code == 200 and head.content == b""
+    forged = httpx.get(server.endpoint, params={"query": "ASK {}"}, headers={"Authorization": "Bearer forged"})
+    assert forged.status_code == 401 and forged.json()["detail"]["en"] == "the token is not valid"
+    assert forged.headers["www-authenticate"].startswith("Bearer")
+    spec = server.client.get("/openapi.json").json()
+    assert {"get", "post"} <= set(spec["paths"]["/sparql"])
+    assert "application/sparql-query" in spec["paths"]["/sparql"]["post"]["requestBody"]["content"]
+
+
 def test_a_malformed_query_is_a_400_with_the_parsers_message(server):
     for response in (server.get("SELECT * WHERE { ?s ?p }"), server.post("SELECT * WHERE { ?s ?p }")):
         assert response.status_code == 400

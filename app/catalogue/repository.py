@@ -91,6 +91,11 @@ class Catalogue:
             found = self._kept[key] = (generation, compute())
         return found[1]
 
+    def is_kept(self, key: object) -> bool:
+        """`kept(key, …)` would answer from memory, without reading the store."""
+        found = self._kept.get(key)
+        return self.graph.path is not None and found is not None and found[0] == self.generation
+
     def replace_graph(self, graph: str, lines: list[str]) -> None:
         """Make a graph of govcat's own (analysis results) hold exactly `lines` (N-Triples), in one change that
         writes only the difference: emptying a large graph and loading it again costs the store a deletion per

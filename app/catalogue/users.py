@@ -31,6 +31,9 @@ class UserError(Exception):
         super().__init__(en)
 
 
+ACCOUNTS = "accounts"   # the key of the accounts kept in memory (Catalogue.kept)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -80,7 +83,12 @@ def authenticate(cat: Catalogue, token: str) -> User | None:
     return found
 
 
+def authenticate_at_once(cat: Catalogue) -> bool:
+    """`authenticate` would not read the store (the accounts are kept in memory): no need for a thread."""
+    return cat.is_kept(ACCOUNTS)
+
+
 def _accounts(cat: Catalogue) -> list[tuple[bytes, User]]:
     """Every account's token digest and user, read once per state of the store (Catalogue.kept)."""
-    return cat.kept("accounts", lambda: [(row["hash"].value.encode("ascii"), _user(row))
+    return cat.kept(ACCOUNTS, lambda: [(row["hash"].value.encode("ascii"), _user(row))
                                          for row in cat.graph.select(query("users"))])
