@@ -1,8 +1,10 @@
 """The public feed: which entries, in which order, on which page; each page built as DCAT-AP triples.
 
 `Feed` keeps the ordered list of public entries (queries/dcat_public_entries.rq: published and open to
-the public, nothing else) in memory and drops it when a change touches an entry (the catalogue's commit
-listener); a page then reads only its own records. Filters: `modified_since` (dct:modified on or after a
+the public, nothing else) in memory and drops it on `changed` (a commit listener of the catalogue); a page then
+reads only its own records. It reads any graph that holds the public entries: the server gives it the public
+view (govcat.public_view), a store of the public records alone, whose indexes stay small as the internal
+catalogue grows (bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified on or after a
 date) and `q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when
 asked: the list itself holds codes and dates, not texts)."""
 from __future__ import annotations
@@ -13,8 +15,8 @@ import threading
 from dataclasses import dataclass
 from math import ceil
 
-from ..catalogue import Catalogue
 from ..queries import query
+from ..store import Graph
 from ..terms import literal
 from .mapping import Mapping, load_mapping
 from .model import Concepts, Dataset, Publisher, read_datasets
@@ -37,24 +39,19 @@ class Page:
 
 
 class Feed:
-    def __init__(self, cat: Catalogue, mapping: Mapping | None = None):
-        self.cat, self.mapping = cat, mapping or load_mapping()
+    def __init__(self, graph: Graph, mapping: Mapping | None = None):
+        self.graph, self.mapping = graph, mapping or load_mapping()
         self._lock = threading.Lock()
         self._listed: list[Listed] | None = None
         self._public: set[str] = set()
         self._latest: str | None = None
         self._concepts: Concepts | None = None
         self._publishers: dict[tuple, Publisher] = {}
-        cat.listeners.append(self.changed)
 
     def changed(self, change=None) -> None:
         with self._lock:
             self._listed = None
             self._publishers = {}
-
-    def close(self) -> None:
-        if self.changed in self.cat.listeners:
-            self.cat.listeners.remove(self.changed)
 
     # -- the list ----------------------------------------------------------------------------------
     def listed(self) -> list[Listed]:
@@ -62,7 +59,7 @@ class Feed:
             if self._listed is None:
                 # read as CSV text, a row at a time: the list is the one part of the feed that grows with
                 # the catalogue, and a row as CSV costs a tenth of a row of Terms (bench/harvest_bench.py)
-                _kind, body = self.cat.graph.query_raw(query("dcat_public_entries"), "csv")
+                _kind, body = self.graph.query_raw(query("dcat_public_entries"), "csv")
                 rows = csv.reader(io.StringIO(body.decode("utf-8")))
                 next(rows, None)                                  # the header: entry, code, modified
                 seen, listed = set(), []
@@ -84,7 +81,7 @@ class Feed:
     @property
     def concepts(self) -> Concepts:
         if self._concepts is None:
-            self._concepts = Concepts(self.cat.graph)
+            self._concepts = Concepts(self.graph)
         return self._concepts
 
     def select(self, modified_since: str | None = None, q: str | None = None) -> list[Listed]:
@@ -92,7 +89,7 @@ class Feed:
         if modified_since:
             found = [x for x in found if x.modified and x.modified[:10] >= modified_since[:10]]
         if q:
-            rows = self.cat.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
+            rows = self.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
             matching = {r["entry"].value for r in rows}
             found = [x for x in found if x.iri in matching]
         return found
@@ -105,7 +102,7 @@ class Feed:
 
     def datasets(self, records: list[str]) -> list[Dataset]:
         """Public entries as Datasets, read together (a page: two queries), in the order given."""
-        return read_datasets(self.cat.graph, records, self.concepts, self.is_public, self._publishers)
+        return read_datasets(self.graph, records, self.concepts, self.is_public, self._publishers)
 
     def by_code(self, code: str) -> Dataset | None:
         found = next((x for x in self.listed() if x.code == code), None)

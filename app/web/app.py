@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from ..analytics.refresh import Refresher
 from ..catalogue import Catalogue
+from ..dcat.feed import Feed
 from ..engines import query_service
 from ..search import SearchIndex
 from .analytics_api import analytics_router
@@ -23,7 +24,7 @@ from .requests_api import requests_router
 from .rest import rest_router
 from .search_api import search_router
 from .settings import Settings
-from .sparql import sparql_router
+from .sparql import GovcatApp
 
 log = logging.getLogger("govcat.web")
 
@@ -44,9 +45,11 @@ def create_app(settings: Settings) -> FastAPI:
                                 allowed_service_hosts=settings.service_hosts)   # by the store's engine
         queries.start()
         catalogue.listeners.append(queries.refresh)   # queries see every write, the public view too
+        feed = Feed(queries.public.graph)             # the open-data feed reads the public view …
+        catalogue.listeners.append(feed.changed)      # … and forgets its list once the view is in step
         refresher = Refresher(catalogue, background=True)    # stored zombie results follow the writes
         catalogue.listeners.append(refresher)
-        app.state.catalogue, app.state.queries = catalogue, queries
+        app.state.catalogue, app.state.queries, app.state.dcat_feed = catalogue, queries, feed
         try:
             yield
         finally:
@@ -54,10 +57,9 @@ def create_app(settings: Settings) -> FastAPI:
             queries.close()
             search.close()
 
-    app = FastAPI(title="govcat", description="政务信息资源目录 / government information-resource catalogue",
-                  version="0.1.0", lifespan=lifespan)
+    app = GovcatApp(title="govcat", description="政务信息资源目录 / government information-resource catalogue",
+                    version="0.1.0", lifespan=lifespan)   # answers /sparql itself
     app.state.settings = settings
-    app.include_router(sparql_router())
     app.include_router(rest_router())
     app.include_router(analytics_router())
     app.include_router(feed_router())

@@ -21,11 +21,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def get_feed(request: Request) -> Feed:
-    state = request.app.state
-    feed = getattr(state, "dcat_feed", None)
-    if feed is None:
-        feed = state.dcat_feed = Feed(state.catalogue)
-    return feed
+    return request.app.state.dcat_feed   # made at start-up on the public view (govcat.web.app)
 
 
 def _choose(accept: str | None, html: bool) -> str | None:
