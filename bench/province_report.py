@@ -178,6 +178,9 @@ def export_split(r: dict, small: dict | None) -> str:
     text = (f"govcat {r['export_anon_mib']:,.0f} MiB anonymous + {r['export_file_mib']:,.0f} MiB file-backed; "
             f"pyoxigraph alone reading the same records: peak {r['raw_export_peak_mib']:,.0f} MiB "
             f"({r['raw_export_anon_mib']:,.0f} + {r['raw_export_file_mib']:,.0f}) in {r['raw_export_s']:,.1f} s")
+    if "scan_peak_mib" in r:    # runs since the feed reads the public view
+        text += (f" from the public view, {r['raw_all_export_peak_mib']:,.0f} MiB from the whole store; the ceiling, "
+                 f"every quad of the whole store ({r['scan_quads']:,}) read once: {r['scan_peak_mib']:,.0f} MiB")
     if small and small is not r and "raw_export_peak_mib" in small:
         text += (f"; growth from 1,000 entries: govcat +{r['export_peak_mib'] - small['export_peak_mib']:,.0f} MiB, "
                  f"pyoxigraph alone +{r['raw_export_peak_mib'] - small['raw_export_peak_mib']:,.0f} MiB")
