@@ -5,8 +5,9 @@
 
 Data (cached in bench/out/sparql-<entries>/): a generated catalogue (seed 1, CSV folder), loaded with
 `govcat load --publish`, and an admin user. The store is compacted (RocksDB's optimize), then `oxigraph
-serve-read-only --union-default-graph` serves a hard-linked backup of it, so both answer from the same quads; govcat is queried with the admin token
-(its admin view is a checkpoint of the whole store), with GOVCAT_ROW_CAP=0 so that both send whole answers.
+serve-read-only --union-default-graph` serves a hard-linked backup of it, so both answer from the same quads
+in the same layout; govcat is queried with the admin token (its admin view is a checkpoint of the whole store),
+with GOVCAT_ROW_CAP=0 so that both send whole answers.
 
 Queries: every queries/*.rq that takes no parameters (its header comment names no ?variable and it is not
 about one record), and a few typical analyst queries (below). Each is checked to give the same number of

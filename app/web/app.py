@@ -1,7 +1,8 @@
 """The FastAPI application. Everything is built in `create_app(settings)`; nothing at import time.
 
-Start-up opens the catalogue (the server is the one process holding the store) and starts the SPARQL query
-workers on a checkpoint of it; shutdown stops the workers and removes their checkpoints."""
+Start-up opens the catalogue (the server is the one process holding the store), starts the SPARQL query
+workers on a checkpoint of it and makes the open-data feed on the public view; shutdown stops the workers and
+removes their checkpoints. `/sparql` itself is answered by `GovcatApp`, outside FastAPI's routing."""
 from __future__ import annotations
 
 import logging
