@@ -125,3 +125,21 @@ def test_a_run_leaves_exactly_its_pairs_in_the_graph(province):
     again = json.loads(govcat("duplicates", "--store", str(store), "--format", "json").stdout)
     assert again == pairs
     assert same_as_reported(in_graph(store), pairs)
+
+
+def test_rare_pairs_taken_a_slice_of_rows_at_a_time_are_the_whole_products_pairs(monkeypatch):
+    """The candidate product is taken `_ROWS` rows at a time (its memory at 100,000 systems): slicing must
+    not lose, add or misnumber a pair."""
+    import numpy as np
+    from scipy import sparse
+    from govcat.analytics import duplicates
+    rng = np.random.default_rng(7)
+    left = sparse.random(53, 40, density=0.15, format="csr", random_state=rng)
+    right = sparse.random(61, 40, density=0.15, format="csr", random_state=rng)
+    rare = np.arange(0, 40, 2)
+    whole = (left[:, rare] @ right[:, rare].T).tocoo()
+    expected = {(r, c) for r, c, v in zip(whole.row.tolist(), whole.col.tolist(), whole.data.tolist()) if v >= 0.05}
+    assert len(expected) > 20
+    monkeypatch.setattr(duplicates, "_ROWS", 7)
+    rows, cols = duplicates._rare_pairs(left, right, rare, 0.05)
+    assert sorted(zip(rows.tolist(), cols.tolist())) == sorted(expected)
