@@ -321,6 +321,20 @@ def _top(first: np.ndarray, second: np.ndarray, scores: np.ndarray, n: int, k: i
     return keep
 
 
+_KEYS = 1_000_000   # candidate pairs scored at a time: whole, 70 M of them (100,000 systems) took > 24 GiB
+
+
+def _scored(keys: np.ndarray, n: int, text: sparse.csr_matrix, items: sparse.csr_matrix, settings: Settings):
+    """(first, second, text similarity, item similarity, score) of the candidate pairs `keys` scoring at least
+    `settings.min_score`."""
+    first, second = keys // n, keys % n
+    t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
+    m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
+    scores = 1 - (1 - t) * (1 - settings.item_weight * m)
+    keep = scores >= settings.min_score
+    return first[keep], second[keep], t[keep], m[keep], scores[keep]
+
+
 def detect(systems: list[System], settings: Settings = Settings()) -> list[Candidate]:
     """Every pair scoring at least `settings.min_score`, strongest first."""
     text, vocab, text_df = _tfidf([Counter(s.words) for s in systems])
@@ -340,12 +354,10 @@ def detect(systems: list[System], settings: Settings = Settings()) -> list[Candi
     if not len(keys):
         return []
     n = len(systems)
-    first, second = keys // n, keys % n
-    t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
-    m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
-    scores = 1 - (1 - t) * (1 - settings.item_weight * m)
+    scored = [_scored(keys[at:at + _KEYS], n, text, items, settings) for at in range(0, len(keys), _KEYS)]
+    first, second, t, m, scores = (np.concatenate(column) for column in zip(*scored))
     kinds = _kinds(systems, first, second)
-    keep = (scores >= settings.min_score) & (settings.cross_region | (kinds != KIND_ORDER.index("cross-region")))
+    keep = settings.cross_region | (kinds != KIND_ORDER.index("cross-region"))
     first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
     keep = _top(first, second, scores, n, settings.per_system)
     first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
