@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import jieba
 import numpy as np
@@ -292,19 +293,28 @@ def _region_numbers(systems: list[System]) -> np.ndarray:
     return np.array([int(s.region) if s.region.isdigit() else -1 for s in systems], dtype=np.int64)
 
 
-def _kinds(systems: list[System], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+class _Places(NamedTuple):
+    """Per system: its department (a number, -1 for none) and its region (-1 for none), for `_kinds`."""
+    dept: np.ndarray
+    region: np.ndarray
+
+    @classmethod
+    def of(cls, systems: list[System]) -> "_Places":
+        dept_ids = {d: k for k, d in enumerate(sorted({s.department for s in systems if s.department}))}
+        return cls(np.array([dept_ids[s.department] if s.department else -1 for s in systems], dtype=np.int64),
+                   _region_numbers(systems))
+
+
+def _kinds(places: _Places, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The kind of each pair as an index into KIND_ORDER (vectorised `kind`)."""
-    dept_ids = {d: k for k, d in enumerate(sorted({s.department or "" for s in systems}))}
-    dept = np.array([dept_ids[s.department or ""] for s in systems], dtype=np.int64)
-    region = _region_numbers(systems)
-    a, b = region[first], region[second]
+    a, b = places.region[first], places.region[second]
 
     def contains(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
         province, city = outer % 10000 == 0, (outer % 100 == 0) & (outer % 10000 != 0)
         return (outer != inner) & (outer >= 0) & (inner >= 0) & (
             (province & (inner // 10000 == outer // 10000)) | (city & (inner // 100 == outer // 100)))
 
-    same_dept = (dept[first] == dept[second]) & np.array([bool(systems[i].department) for i in first.tolist()], dtype=bool)
+    same_dept = (places.dept[first] == places.dept[second]) & (places.dept[first] >= 0)
     same_region = (a == b) & (a >= 0)
     return np.select([same_dept, same_region, contains(a, b) | contains(b, a)], [0, 1, 2], default=3)
 
@@ -324,15 +334,17 @@ def _top(first: np.ndarray, second: np.ndarray, scores: np.ndarray, n: int, k: i
 _KEYS = 1_000_000   # candidate pairs scored at a time: whole, 70 M of them (100,000 systems) took > 24 GiB
 
 
-def _scored(keys: np.ndarray, n: int, text: sparse.csr_matrix, items: sparse.csr_matrix, settings: Settings):
-    """(first, second, text similarity, item similarity, score) of the candidate pairs `keys` scoring at least
-    `settings.min_score`."""
+def _scored(keys: np.ndarray, n: int, text: sparse.csr_matrix, items: sparse.csr_matrix, places: _Places,
+            settings: Settings):
+    """(first, second, text similarity, item similarity, score, kind) of the candidate pairs `keys` scoring at
+    least `settings.min_score` (and not 跨地区 unless asked for)."""
     first, second = keys // n, keys % n
     t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
     m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
     scores = 1 - (1 - t) * (1 - settings.item_weight * m)
-    keep = scores >= settings.min_score
-    return first[keep], second[keep], t[keep], m[keep], scores[keep]
+    kinds = _kinds(places, first, second)
+    keep = (scores >= settings.min_score) & (settings.cross_region | (kinds != KIND_ORDER.index("cross-region")))
+    return first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
 
 
 def detect(systems: list[System], settings: Settings = Settings()) -> list[Candidate]:
@@ -354,11 +366,9 @@ def detect(systems: list[System], settings: Settings = Settings()) -> list[Candi
     if not len(keys):
         return []
     n = len(systems)
-    scored = [_scored(keys[at:at + _KEYS], n, text, items, settings) for at in range(0, len(keys), _KEYS)]
-    first, second, t, m, scores = (np.concatenate(column) for column in zip(*scored))
-    kinds = _kinds(systems, first, second)
-    keep = settings.cross_region | (kinds != KIND_ORDER.index("cross-region"))
-    first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
+    places = _Places.of(systems)
+    scored = [_scored(keys[at:at + _KEYS], n, text, items, places, settings) for at in range(0, len(keys), _KEYS)]
+    first, second, t, m, scores, kinds = (np.concatenate(column) for column in zip(*scored))
     keep = _top(first, second, scores, n, settings.per_system)
     first, second, t, m, scores, kinds = first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
     terms = _rarest(text, vocab, text_df, first, second)
