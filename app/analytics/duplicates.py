@@ -342,8 +342,10 @@ def _scored(keys: np.ndarray, n: int, text: sparse.csr_matrix, items: sparse.csr
     t = np.asarray(text[first].multiply(text[second]).sum(axis=1)).ravel()
     m = np.asarray(items[first].multiply(items[second]).sum(axis=1)).ravel()
     scores = 1 - (1 - t) * (1 - settings.item_weight * m)
+    keep = scores >= settings.min_score           # most candidates stop here: kinds only for the others
+    first, second, t, m, scores = first[keep], second[keep], t[keep], m[keep], scores[keep]
     kinds = _kinds(places, first, second)
-    keep = (scores >= settings.min_score) & (settings.cross_region | (kinds != KIND_ORDER.index("cross-region")))
+    keep = settings.cross_region | (kinds != KIND_ORDER.index("cross-region"))
     return first[keep], second[keep], t[keep], m[keep], scores[keep], kinds[keep]
 
 
