@@ -15,7 +15,9 @@ Filtering a query's dataset instead (pyoxigraph `default_graph=[…]`) was measu
 
 It follows the live store: `sync(records)` after each change (the commit listener); `open()` builds it
 when absent and otherwise catches up with the records that have a version made since its last sync
-(changes made while no server ran: `govcat load` …; the time is kept in `public-view.json`).
+(changes made while no server ran: `govcat load` …; the time is kept in `public-view.json`). The list of its
+entries in code order, which the open-data feed pages through, is kept beside it (govcat.public_listing,
+`public-listing.sqlite`): rebuilt with the view, and its rows updated for every record a sync looks at.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from .catalogue.repository import CODELISTS_GRAPH, GRAPHS, ONTOLOGY_GRAPH, quad_lines
 from .namespaces import GC, RDF_TYPE, XSD
+from .public_listing import FILE as LISTING_FILE, PublicListing
 from .queries import query
 from .store import Graph
 from .terms import iri, literal, nt_iri
@@ -52,18 +55,23 @@ class PublicView:
     def __init__(self, live: Graph, folder: Path):
         self.live, self.path, self.stamp_file = live, Path(folder) / FOLDER, Path(folder) / STAMP
         self.graph: Graph | None = None
+        self.listing: PublicListing | None = None    # its entries in code order, for the open-data feed
 
     # -- life cycle ---------------------------------------------------------------------------------
     def open(self) -> None:
         started = _now()
         stamp = self._read_stamp()
+        self.listing = PublicListing(self.path.parent / LISTING_FILE)
         if stamp is None or not self.path.exists():
             self.stamp_file.unlink(missing_ok=True)
             shutil.rmtree(self.path, ignore_errors=True)
             self.graph = Graph(self.path)
             self._build()
+            self.listing.rebuild(self.graph)
         else:
             self.graph = Graph(self.path)
+            if not self.listing.built:     # first start with a listing, or its rebuild was interrupted
+                self.listing.rebuild(self.graph)
             since = (stamp - _MARGIN).isoformat().replace("+00:00", "Z")
             rows = self.live.select(query("changed_since"), {"since": literal(since, XSD + "dateTime")})
             self._sync({r["record"].value for r in rows})
@@ -75,6 +83,9 @@ class PublicView:
 
     def close(self) -> None:
         self.graph = None
+        if self.listing is not None:
+            self.listing.close()
+            self.listing = None
 
     def backup(self, target: Path) -> None:
         self.graph.backup(target)
@@ -112,6 +123,13 @@ class PublicView:
             elif self.graph.has_graph(record):
                 self.graph.clear_graphs([record])
                 changed = True
+        # The listing follows every record looked at, changed or not: after a crash between the view's change
+        # and the listing's, the catch-up at the next start looks at the record again.
+        if self.listing is not None:
+            if records is None:
+                self.listing.rebuild(self.graph)
+            else:
+                self.listing.update(self.graph, candidates)
         return changed
 
     def public_records(self) -> set[str]:

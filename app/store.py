@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,6 +246,13 @@ class Graph:
                                     use_default_graph_as_union=True, **options)
         names = [v.value for v in results.variables]
         return [dict(zip(names, map(to_term, row))) for row in results]     # a solution iterates its values
+
+    def select_iter(self, query: str, bindings: Mapping[str, Term] | None = None) -> Iterator[dict[str, Term | None]]:
+        """`select`, its rows made one at a time as the store streams them (no list of every row)."""
+        results = self._store.query(query, substitutions=_substitutions(bindings), use_default_graph_as_union=True)
+        names = [v.value for v in results.variables]
+        for row in results:
+            yield dict(zip(names, map(to_term, row)))
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         return bool(self._store.query(query, substitutions=_substitutions(bindings),

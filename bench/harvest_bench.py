@@ -58,10 +58,12 @@ EXPORT = MEMORY + r"""
 import json, sys
 from pathlib import Path
 from govcat.dcat.feed import Feed, page_triples
+from govcat.public_listing import FILE, PublicListing
 from govcat.public_view import FOLDER
 from govcat.store import Graph
-feed = Feed(Graph.read_only(Path(sys.argv[1]) / FOLDER))   # as the server does: the public view (in step: the
-started = time.perf_counter()                               # server has just stopped)
+# as the server does: the public view and the list of its entries (in step: the server has just stopped)
+feed = Feed(Graph.read_only(Path(sys.argv[1]) / FOLDER), PublicListing(Path(sys.argv[1]) / FILE, read_only=True))
+started = time.perf_counter()
 home = "http://127.0.0.1/"
 first = feed.page(1)
 size = 0

@@ -1,33 +1,23 @@
 """The public feed: which entries, in which order, on which page; each page built as DCAT-AP triples.
 
-`Feed` keeps the ordered list of public entries (queries/dcat_public_entries.rq: published and open to
-the public, nothing else) in memory and drops it on `changed` (a commit listener of the catalogue); a page then
-reads only its own records. It reads any graph that holds the public entries: the server gives it the public
-view (govcat.public_view), a store of the public records alone, whose indexes stay small as the internal
-catalogue grows (bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified on or after a
-date) and `q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when
-asked: the list itself holds codes and dates, not texts)."""
+`Feed` reads the public view (govcat.public_view: a store of the public records alone) and the list of its
+entries in code order kept beside it (govcat.public_listing, a SQLite index updated with the view): a page looks
+up its 100 rows in the index, then reads only its own records, so nothing the feed holds grows with the catalogue
+(bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified on or after a date) and
+`q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when asked)."""
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from dataclasses import dataclass
 from math import ceil
 
+from ..public_listing import Listed, PublicListing
 from ..queries import query
 from ..store import Graph
 from ..terms import literal
 from .mapping import Mapping, load_mapping
 from .model import Concepts, Dataset, Publisher, read_datasets
 from .rdf import Triples, add_catalog, add_dataset, add_paging
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    iri: str
-    code: str
-    modified: str
 
 
 @dataclass
@@ -39,44 +29,18 @@ class Page:
 
 
 class Feed:
-    def __init__(self, graph: Graph, mapping: Mapping | None = None):
-        self.graph, self.mapping = graph, mapping or load_mapping()
+    def __init__(self, graph: Graph, listing: PublicListing, mapping: Mapping | None = None):
+        self.graph, self.listing, self.mapping = graph, listing, mapping or load_mapping()
         self._lock = threading.Lock()
-        self._listed: list[Listed] | None = None
-        self._public: set[str] = set()
-        self._latest: str | None = None
         self._concepts: Concepts | None = None
         self._publishers: dict[tuple, Publisher] = {}
 
     def changed(self, change=None) -> None:
         with self._lock:
-            self._listed = None
             self._publishers = {}
 
-    # -- the list ----------------------------------------------------------------------------------
-    def listed(self) -> list[Listed]:
-        with self._lock:
-            if self._listed is None:
-                # read as CSV text, a row at a time: the list is the one part of the feed that grows with
-                # the catalogue, and a row as CSV costs a tenth of a row of Terms (bench/harvest_bench.py)
-                _kind, body = self.graph.query_raw(query("dcat_public_entries"), "csv")
-                rows = csv.reader(io.StringIO(body.decode("utf-8")))
-                next(rows, None)                                  # the header: entry, code, modified
-                seen, listed = set(), []
-                for entry, code, modified in rows:
-                    if entry in seen:
-                        continue
-                    seen.add(entry)
-                    listed.append(Listed(entry, code, modified))
-                del body
-                listed.sort(key=lambda x: x.code)
-                dates = [x.modified[:10] for x in listed if x.modified]
-                self._listed, self._public, self._latest = listed, seen, max(dates) if dates else None
-            return self._listed
-
     def is_public(self, record: str) -> bool:
-        self.listed()
-        return record in self._public
+        return self.listing.contains(record)
 
     @property
     def concepts(self) -> Concepts:
@@ -84,15 +48,11 @@ class Feed:
             self._concepts = Concepts(self.graph)
         return self._concepts
 
-    def select(self, modified_since: str | None = None, q: str | None = None) -> list[Listed]:
-        found = self.listed()
-        if modified_since:
-            found = [x for x in found if x.modified and x.modified[:10] >= modified_since[:10]]
-        if q:
-            rows = self.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
-            matching = {r["entry"].value for r in rows}
-            found = [x for x in found if x.iri in matching]
-        return found
+    def _matching(self, modified_since: str | None, q: str) -> list[Listed]:
+        """The entries whose title or abstract holds `q` (then modified since), in code order."""
+        rows = self.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
+        matching = {r["entry"].value for r in rows}
+        return [x for x in self.listing.scan(modified_since) if x.iri in matching]
 
     def dataset(self, record: str) -> Dataset | None:
         """A public entry as a Dataset; None for anything that is not a public entry."""
@@ -105,28 +65,36 @@ class Feed:
         return read_datasets(self.graph, records, self.concepts, self.is_public, self._publishers)
 
     def by_code(self, code: str) -> Dataset | None:
-        found = next((x for x in self.listed() if x.code == code), None)
+        found = self.listing.by_code(code)
         return self.dataset(found.iri) if found else None
 
     def page(self, number: int = 1, modified_since: str | None = None, q: str | None = None,
              size: int | None = None) -> Page:
         size = size or self.mapping.page_size
-        chosen = self.select(modified_since, q)
-        pages = max(1, ceil(len(chosen) / size))
+        if q:
+            chosen = self._matching(modified_since, q)
+            total = len(chosen)
+        else:
+            total = self.listing.count(modified_since)
+        pages = max(1, ceil(total / size))
         number = min(max(1, number), pages)
-        shown = chosen[(number - 1) * size:number * size]
-        return Page(number, pages, len(chosen), self.datasets([x.iri for x in shown]))
+        offset = (number - 1) * size
+        shown = chosen[offset:offset + size] if q else self.listing.rows(offset, size, modified_since)
+        return Page(number, pages, total, self.datasets([x.iri for x in shown]))
 
     def all_datasets(self, chunk: int = 1000):
         """Every public entry as a Dataset, read a chunk at a time (data.json, full export)."""
-        listed = self.listed()
-        for start in range(0, len(listed), chunk):
-            yield from self.datasets([x.iri for x in listed[start:start + chunk]])
+        batch: list[str] = []
+        for listed in self.listing.scan(chunk=chunk):
+            batch.append(listed.iri)
+            if len(batch) == chunk:
+                yield from self.datasets(batch)
+                batch = []
+        yield from self.datasets(batch)
 
     def latest(self) -> str | None:
-        """The last change of any public entry (read with the list: not a scan per page)."""
-        self.listed()
-        return self._latest
+        """The day of the last change of any public entry (an index lookup, not a scan per page)."""
+        return self.listing.latest()
 
 
 def page_triples(feed: Feed, page: Page, catalog: str, home: str, view: str, link) -> Triples:

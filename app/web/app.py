@@ -46,8 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
                                 allowed_service_hosts=settings.service_hosts)   # by the store's engine
         queries.start()
         catalogue.listeners.append(queries.refresh)   # queries see every write, the public view too
-        feed = Feed(queries.public.graph)             # the open-data feed reads the public view …
-        catalogue.listeners.append(feed.changed)      # … and forgets its list once the view is in step
+        feed = Feed(queries.public.graph, queries.public.listing)   # the open-data feed reads the public view …
+        catalogue.listeners.append(feed.changed)      # … and forgets the publishers it read once the view is in step
         refresher = Refresher(catalogue, background=True)    # stored zombie results follow the writes
         catalogue.listeners.append(refresher)
         app.state.catalogue, app.state.queries, app.state.dcat_feed = catalogue, queries, feed
