@@ -2,8 +2,10 @@
 
 `Feed` reads the public view (govcat.public_view: a store of the public records alone) and the list of its
 entries in code order kept beside it (govcat.public_listing, a SQLite index updated with the view): a page looks
-up its 100 rows in the index, then reads only its own records, so nothing the feed holds grows with the catalogue
-(bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified on or after a date) and
+up its 100 rows in the index, then reads only its own records. The records are read through handles on the
+view's checkpoints that are replaced after a bounded number of records (govcat.checkpoint_reader), so that
+RocksDB's caches never fill either: nothing the feed holds grows with the catalogue (bench/RESULTS.md, issue 6:
+the export's memory). Filters: `modified_since` (dct:modified on or after a date) and
 `q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when asked)."""
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ import threading
 from dataclasses import dataclass
 from math import ceil
 
+from ..checkpoint_reader import Recycled
 from ..public_listing import Listed, PublicListing
 from ..queries import query
-from ..store import Graph
 from ..terms import literal
 from .mapping import Mapping, load_mapping
 from .model import Concepts, Dataset, Publisher, read_datasets
@@ -29,8 +31,8 @@ class Page:
 
 
 class Feed:
-    def __init__(self, graph: Graph, listing: PublicListing, mapping: Mapping | None = None):
-        self.graph, self.listing, self.mapping = graph, listing, mapping or load_mapping()
+    def __init__(self, reader: Recycled, listing: PublicListing, mapping: Mapping | None = None):
+        self.reader, self.listing, self.mapping = reader, listing, mapping or load_mapping()
         self._lock = threading.Lock()
         self._concepts: Concepts | None = None
         self._publishers: dict[tuple, Publisher] = {}
@@ -45,12 +47,14 @@ class Feed:
     @property
     def concepts(self) -> Concepts:
         if self._concepts is None:
-            self._concepts = Concepts(self.graph)
+            with self.reader.reading() as graph:
+                self._concepts = Concepts(graph)
         return self._concepts
 
     def _matching(self, modified_since: str | None, q: str) -> list[Listed]:
         """The entries whose title or abstract holds `q` (then modified since), in code order."""
-        rows = self.graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
+        with self.reader.reading(self.listing.count()) as graph:     # reads every title: a handle of its own
+            rows = graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
         matching = {r["entry"].value for r in rows}
         return [x for x in self.listing.scan(modified_since) if x.iri in matching]
 
@@ -62,7 +66,9 @@ class Feed:
 
     def datasets(self, records: list[str]) -> list[Dataset]:
         """Public entries as Datasets, read together (a page: two queries), in the order given."""
-        return read_datasets(self.graph, records, self.concepts, self.is_public, self._publishers)
+        concepts = self.concepts
+        with self.reader.reading(len(records)) as graph:
+            return read_datasets(graph, records, concepts, self.is_public, self._publishers)
 
     def by_code(self, code: str) -> Dataset | None:
         found = self.listing.by_code(code)
