@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .store import Graph
 
-BUDGET = 100    # records read through one handle: a page of the feed (bench/harvest_bench.py measures others)
+BUDGET = 200    # records read through one handle: two pages of the feed (bench/RESULTS.md: 100 is as small, and slower)
 
 
 class OneFolder:

@@ -88,8 +88,9 @@ class Feed:
         shown = chosen[offset:offset + size] if q else self.listing.rows(offset, size, modified_since)
         return Page(number, pages, total, self.datasets([x.iri for x in shown]))
 
-    def all_datasets(self, chunk: int = 1000):
-        """Every public entry as a Dataset, read a chunk at a time (data.json, full export)."""
+    def all_datasets(self):
+        """Every public entry as a Dataset, read as many at a time as one handle reads (data.json, full export)."""
+        chunk = self.reader.budget
         batch: list[str] = []
         for listed in self.listing.scan(chunk=chunk):
             batch.append(listed.iri)
