@@ -11,7 +11,8 @@ with GOVCAT_ROW_CAP=0 so that both send whole answers.
 
 Queries: every queries/*.rq that takes no parameters (its header comment names no ?variable and it is not
 about one record), and a few typical analyst queries (below). Each is checked to give the same number of
-rows on both, run twice to warm up, then --repeat times, the two servers alternating. Also shown: the same
+rows on both, run twice to warm up, then --repeat times (at least 100 times when it takes under 50 ms: a
+median of a few runs of a millisecond query is mostly noise), the two servers alternating. Also shown: the same
 query in process (pyoxigraph on the copy, results serialized), the floor that HTTP and the pipe to govcat's
 worker add to. Figures go to bench/out/sparql_bench-<entries>.json.
 """
@@ -39,6 +40,8 @@ sys.path.insert(0, str(HERE))
 from common import add_province_option, cached, generate, write_results  # noqa: E402
 QUERIES = ROOT / "queries"
 SLOW = 2.0   # s: a query slower than this is run a quarter of --repeat times (at least 3)
+FAST = 0.05  # s: a query faster than this is run at least FAST_RUNS times (its median moves with a few runs)
+FAST_RUNS = 100
 RESULTS_JSON, NTRIPLES = "application/sparql-results+json", "application/n-triples"
 ABOUT_ONE = {"department_records", "last_version", "user_by_name", "versions"}   # a record or user is bound
 
@@ -236,7 +239,8 @@ def main() -> None:
             times: dict[str, list[float]] = {"govcat": [], "oxigraph": [], "in-process": []}
             for server in ("govcat", "oxigraph"):
                 timed(clients[server], urls[server], text, accept)
-            runs = args.repeat if first < SLOW else max(3, args.repeat // 4)   # seconds-long queries: fewer runs
+            runs = (max(args.repeat, FAST_RUNS) if first < FAST else args.repeat if first < SLOW
+                    else max(3, args.repeat // 4))          # milliseconds: more runs; seconds-long queries: fewer
             for _ in range(runs):
                 for server in ("govcat", "oxigraph"):
                     times[server].append(timed(clients[server], urls[server], text, accept)[0])
