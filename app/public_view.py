@@ -40,7 +40,8 @@ VOCABULARY = (ONTOLOGY_GRAPH, CODELISTS_GRAPH)
 PUBLISHER = "http://purl.org/dc/terms/publisher"
 DEPARTMENT = GC + "Department"
 _HIDDEN_LINE = f" {nt_iri(GC + 'lastEditor')} "
-_PER_RECORD = 500     # above this many records to check, the public sets are read in one query each
+_REBUILD_SHARE = 3    # a sync looking at more than a third of the listed entries rebuilds the listing: a row
+                      # updated costs 0.18 ms, a row rebuilt 0.04–0.08 (200,000–1,000,000 entries)
 _MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds: catch up a little before the stamp
 
 
@@ -126,7 +127,7 @@ class PublicView:
         # The listing follows every record looked at, changed or not: after a crash between the view's change
         # and the listing's, the catch-up at the next start looks at the record again.
         if self.listing is not None:
-            if records is None:
+            if records is None or len(candidates) > max(1000, self.listing.count() // _REBUILD_SHARE):
                 self.listing.rebuild(self.graph)
             else:
                 self.listing.update(self.graph, candidates)
