@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from test_sparql_access import DRAFT_TITLE, entry_copy, published
-from govcat.catalogue import Catalogue
-from govcat.catalogue.loading import load_file, load_loaded
-from govcat.catalogue.users import add_user
+from test_sparql_access import DRAFT_TITLE, entry_copy, public_view_over, published
+from govcat.catalogue.loading import load_loaded
 from govcat.catalogue.workflow import transition
 from govcat.loaders import Loaded
 from govcat.public_listing import FILE, PublicListing
@@ -34,12 +32,7 @@ def listed(listing: PublicListing, **options) -> list[tuple[str, str, str]]:
 
 
 def test_the_listing_follows_the_view_its_catch_up_and_its_rebuilds(small_xlsx, tmp_path):
-    cat = Catalogue.open(tmp_path / "store")
-    load_file(cat, small_xlsx, "loader", publish=True)
-    add_user(cat, "reviewer", "reviewer")
-    view = PublicView(cat.graph, cat.folder)
-    view.open()
-    cat.listeners.append(lambda change: view.sync(change.clear))
+    cat, view = public_view_over(small_xlsx, tmp_path)
     before = expected(view)
     assert len(before) >= 5 and listed(view.listing) == before and view.listing.count() == len(before)
     assert listed(view.listing, chunk=2) == before

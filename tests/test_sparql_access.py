@@ -164,17 +164,24 @@ def test_a_bad_token_is_a_401_not_the_public_view(served):
 
 
 # -- the public view itself (no server) ----------------------------------------------------------------------
-def test_the_public_view_follows_writes_and_catches_up_after_a_restart(small_xlsx, tmp_path):
+def public_view_over(catalogue_file, folder) -> tuple[Catalogue, PublicView]:
+    """A catalogue loaded from `catalogue_file` and published, a reviewer, and its public view kept in step."""
     from govcat.catalogue.loading import load_file
-    from govcat.catalogue.users import add_user as create_user
-    from govcat.catalogue.workflow import transition
+    from govcat.catalogue.users import add_user
 
-    cat = Catalogue.open(tmp_path / "store")
-    load_file(cat, small_xlsx, "loader", publish=True)
-    create_user(cat, "reviewer", "reviewer")
+    cat = Catalogue.open(folder / "store")
+    load_file(cat, catalogue_file, "loader", publish=True)
+    add_user(cat, "reviewer", "reviewer")
     view = PublicView(cat.graph, cat.folder)
     view.open()
     cat.listeners.append(lambda change: view.sync(change.clear))
+    return cat, view
+
+
+def test_the_public_view_follows_writes_and_catches_up_after_a_restart(small_xlsx, tmp_path):
+    from govcat.catalogue.workflow import transition
+
+    cat, view = public_view_over(small_xlsx, tmp_path)
     assert view.graph.graph_names() - set(view.graph.graph_names() & {"https://w3id.org/govcat/graph/ontology",
                                                                        "https://w3id.org/govcat/graph/codelists"}) \
         == view.public_records()
