@@ -4,10 +4,10 @@ An open Oxigraph store keeps RocksDB block caches of a fixed size — 128 MiB fo
 32 MiB for the rest; pyoxigraph offers no setting — that fill with every block read, and a string read costs a
 whole 4 KiB block. A reader that walks a large store through one handle therefore grows until the caches are
 full: the open-data feed's full export of 1,000,000 entries reached 236 MiB within its first 50 pages, from
-70 MiB after the first; through handles of 200 records its peak is 107 MiB (bench/RESULTS.md). Closing the handle frees its caches, and reopening a read-only
-checkpoint takes milliseconds. `Recycled` lends a handle, counts the records read through it and replaces it
-after `budget` records, or as soon as a newer checkpoint is current; a handle still in use is closed when its
-last reader is done, and only then is its checkpoint let go.
+70 MiB after the first; through handles of 200 records its peak is 107 MiB (bench/RESULTS.md). Closing the
+handle frees its caches, and reopening a read-only checkpoint takes milliseconds. `Recycled` lends a handle,
+counts the records read through it and replaces it after `budget` records, or as soon as a newer checkpoint is
+current; a handle still in use is closed when its last reader is done, and only then is its checkpoint let go.
 
 The checkpoint comes from a source with `hold(view) -> (path, token)`, `let_go(token)` and `is_current(token)`:
 the server's query service (the checkpoints it makes of the public view, govcat.query_service) or `OneFolder`.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .store import Graph
 
-BUDGET = 200    # records read through one handle: two pages of the feed (bench/RESULTS.md: 100 is as small, and slower)
+BUDGET = 200    # records read through one handle: two pages of the feed (100 is no smaller, and slower: RESULTS.md)
 
 
 class OneFolder:

@@ -85,8 +85,7 @@ class PublicListing:
 
     def rebuild(self, view) -> None:
         """Every public entry of `view` (the public view's Graph), read as it streams from the store."""
-        rows = ((r["entry"].value, r["code"].value, r["modified"].value if r["modified"] is not None else "")
-                for r in view.select_iter(query("dcat_public_entries")))
+        rows = map(_row, view.select_iter(query("dcat_public_entries")))
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', '0')")
             self._db.execute("DELETE FROM entries")
@@ -103,9 +102,8 @@ class PublicListing:
         with self._lock, self._db:
             for record in records:
                 self._db.execute("DELETE FROM entries WHERE entry = ?", (record,))
-                for r in view.select(query("dcat_public_entries"), {"entry": iri(record)}):
-                    self._db.execute("INSERT OR IGNORE INTO entries VALUES (?, ?, ?)",
-                                     (record, r["code"].value, r["modified"].value if r["modified"] is not None else ""))
+                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?)",
+                                     map(_row, view.select(query("dcat_public_entries"), {"entry": iri(record)})))
             self._changed()
 
     def _changed(self) -> None:
@@ -164,3 +162,9 @@ class PublicListing:
         with self._lock:
             row = self._db.execute("SELECT max(modified) FROM entries").fetchone()
         return row[0][:10] if row and row[0] else None
+
+
+def _row(solution: dict) -> tuple[str, str, str]:
+    """A row of the index from a solution of queries/dcat_public_entries.rq."""
+    modified = solution["modified"]
+    return solution["entry"].value, solution["code"].value, modified.value if modified is not None else ""

@@ -241,17 +241,16 @@ class Graph:
                named_graphs: Iterable[str] | None = None) -> list[dict[str, Term | None]]:
         """Run a SELECT query; each row maps variable name to Term (or None when unbound). `named_graphs`: the
         only graphs `GRAPH ?g` ranges over (the protocol's named-graph-uri), e.g. a page of records at once."""
+        return list(self.select_iter(query, bindings, named_graphs))
+
+    def select_iter(self, query: str, bindings: Mapping[str, Term] | None = None,
+                    named_graphs: Iterable[str] | None = None) -> Iterator[dict[str, Term | None]]:
+        """`select`, its rows made one at a time as the store streams them (no list of every row)."""
         options = {"named_graphs": [ox.NamedNode(g) for g in named_graphs]} if named_graphs is not None else {}
         results = self._store.query(query, substitutions=_substitutions(bindings),
                                     use_default_graph_as_union=True, **options)
         names = [v.value for v in results.variables]
-        return [dict(zip(names, map(to_term, row))) for row in results]     # a solution iterates its values
-
-    def select_iter(self, query: str, bindings: Mapping[str, Term] | None = None) -> Iterator[dict[str, Term | None]]:
-        """`select`, its rows made one at a time as the store streams them (no list of every row)."""
-        results = self._store.query(query, substitutions=_substitutions(bindings), use_default_graph_as_union=True)
-        names = [v.value for v in results.variables]
-        for row in results:
+        for row in results:                                   # a solution iterates its values
             yield dict(zip(names, map(to_term, row)))
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
