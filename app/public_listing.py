@@ -10,7 +10,7 @@ with the view), a page is an indexed query and its reader's memory does not grow
 One row per public entry: (entry IRI, code, dct:modified) as queries/dcat_public_entries.rq reads them from the
 public view; an entry with two codes or two dates (data that broke the rules, e.g. harvested) keeps the first
 row read. `modified` is '' when the entry has none. Thread-safe: one connection behind a lock (SQLite's own
-page cache, 8 MiB at most, is all it keeps in memory).
+page cache, 2 MiB at most, is all it keeps in memory).
 
 Pages are found by offset the first time and by the key of the row before them after that (`_after`: the
 previous page's last row), so that walking every page (a harvester, the full export) is linear, not quadratic.
@@ -65,7 +65,7 @@ class PublicListing:
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-        self._db.execute("PRAGMA cache_size=-8192")          # KiB: SQLite's page cache stays small
+        self._db.execute("PRAGMA cache_size=-2048")          # KiB: SQLite's default page cache, 2 MiB
         self._lock = threading.Lock()
         self._version = 0
         self._counts: dict[str | None, int] = {}
