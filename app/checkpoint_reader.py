@@ -4,7 +4,7 @@ An open Oxigraph store keeps RocksDB block caches of a fixed size — 128 MiB fo
 32 MiB for the rest; pyoxigraph offers no setting — that fill with every block read, and a string read costs a
 whole 4 KiB block. A reader that walks a large store through one handle therefore grows until the caches are
 full: the open-data feed's full export of 1,000,000 entries reached 236 MiB within its first 50 pages, from
-70 MiB after the first; through handles of 200 records its peak is 107 MiB (bench/RESULTS.md). Closing the
+70 MiB after the first; through handles of 200 records its peak is 97 MiB (bench/RESULTS.md). Closing the
 handle frees its caches, and reopening a read-only checkpoint takes milliseconds. `Recycled` lends a handle,
 counts the records read through it and replaces it after `budget` records, or as soon as a newer checkpoint is
 current; a handle still in use is closed when its last reader is done, and only then is its checkpoint let go.
