@@ -67,7 +67,6 @@ class PublicListing:
             self._db.executescript(_SCHEMA)
         self._db.execute("PRAGMA cache_size=-2048")          # KiB: SQLite's default page cache, 2 MiB
         self._lock = threading.Lock()
-        self._version = 0
         self._counts: dict[str | None, int] = {}
         self._keys: dict[tuple[str | None, int], tuple[str, str]] = {}
 
@@ -107,16 +106,10 @@ class PublicListing:
             self._changed()
 
     def _changed(self) -> None:
-        self._version += 1
         self._counts.clear()
         self._keys.clear()
 
     # -- read by the feed -----------------------------------------------------------------------------
-    @property
-    def version(self) -> int:
-        """Changes at each update: what was read before may be stale."""
-        return self._version
-
     def count(self, since: str | None = None) -> int:
         with self._lock:
             if since not in self._counts:
