@@ -1,16 +1,21 @@
-"""The list of public entries in code order, kept in a SQLite index beside the public view (issue 6).
+"""What the open-data feed shows, kept in a SQLite index beside the public view (issue 6).
 
-The open-data feed pages through the public entries in code order. Read from the store after each change,
-that list cost its reader one query over every public entry and a Python list growing with the catalogue: at
-1,000,000 entries (250,000 public) 24 s and a peak of 399 MiB before the first page could be answered, RocksDB's
-caches filling with the blocks of every entry's IRI and code (bench/RESULTS.md). Kept here instead, in step with
-the public view (govcat.public_view updates the rows of the records each sync touches, and rebuilds the index
-with the view), a page is an indexed query and its reader's memory does not grow with the catalogue.
+The open-data feed pages through the public entries in code order and writes each page from the entries' facts.
+Read from the store, the list cost its reader one query over every public entry and a Python list growing with the
+catalogue (at 1,000,000 entries, 250,000 public: 24 s and a peak of 399 MiB before the first page), and every page
+read through a store handle left RocksDB's caches and index blocks behind — a reader's memory grew with the
+catalogue even through handles replaced every 200 records (52 / 68 / 97 MiB at 10,000 / 100,000 / 1,000,000
+entries; bench/RESULTS.md). Kept here instead, in step with the public view, a page is one indexed query and the
+feed's reader holds nothing that grows with the catalogue: it never opens the store.
 
-One row per public entry: (entry IRI, code, dct:modified) as queries/dcat_public_entries.rq reads them from the
-public view; an entry with two codes or two dates (data that broke the rules, e.g. harvested) keeps the first
-row read. `modified` is '' when the entry has none. Thread-safe: one connection behind a lock (SQLite's own
-page cache, 2 MiB at most, is all it keeps in memory).
+- `entries`: one row per public entry — IRI, code, dct:modified ('' when none) as queries/dcat_public_entries.rq
+  reads them, and its facts (govcat.dcat.model: its whitelisted triples and data items, unmapped, packed); an entry
+  with two codes or dates (data that broke the rules, e.g. harvested) keeps the first row read;
+- `departments`: the facts of each department the view holds (the publishers);
+- `concepts`: the code lists' notations and labels.
+govcat.public_view rebuilds the index with the view (and when one change touches more than a third of it), updates
+the rows of every record a sync looks at, and refreshes the concepts when it opens. Thread-safe: one connection
+behind a lock; SQLite's own page cache (2 MiB at most) is all it keeps in memory.
 
 Pages are found by offset the first time and by the key of the row before them after that (`_after`: the
 previous page's last row), so that walking every page (a harvester, the full export) is linear, not quadratic.
@@ -20,30 +25,38 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dcat.model import concept_rows, department_facts, entry_facts
+from .namespaces import GC, RDF_TYPE
 from .queries import query
 from .terms import iri
 
 FILE = "public-listing.sqlite"
-_BATCH = 5000          # rows written per statement while rebuilding
+_VERSION = 2           # of the layout below (1: no facts); another version is replaced and rebuilt
+_BATCH = 500           # entries whose facts are read together while rebuilding
 _KEYS_KEPT = 4096      # page boundaries remembered (per filter) for keyset paging
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (entry TEXT PRIMARY KEY, code TEXT NOT NULL, modified TEXT NOT NULL)
-  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (entry TEXT NOT NULL UNIQUE, code TEXT NOT NULL, modified TEXT NOT NULL,
+                                    facts BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_by_code ON entries (code, entry);
 CREATE INDEX IF NOT EXISTS entries_by_modified ON entries (modified);
+CREATE TABLE IF NOT EXISTS departments (dept TEXT PRIMARY KEY, facts BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS concepts (concept TEXT PRIMARY KEY, notation TEXT NOT NULL, zh TEXT NOT NULL,
+                                     en TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+_DROP = "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS departments; DROP TABLE IF EXISTS concepts; " \
+        "DROP TABLE IF EXISTS meta;"
 # The statements the feed runs, by whether a date filter (`since`) and a page boundary (`after`) apply: fixed
 # texts, every value bound.
 _FILTERS = {(False, False): "", (True, False): " WHERE substr(modified, 1, 10) >= :since",
             (False, True): " WHERE (code, entry) > (:code, :entry)",
             (True, True): " WHERE substr(modified, 1, 10) >= :since AND (code, entry) > (:code, :entry)"}
 _COUNT = {since: "SELECT count(*) FROM entries" + _FILTERS[(since, False)] for since in (False, True)}
-_ROWS = {key: "SELECT entry, code, modified FROM entries" + where + " ORDER BY code, entry LIMIT :size OFFSET :skip"
-         for key, where in _FILTERS.items()}
+_ROWS = {key: "SELECT entry, code, modified, facts FROM entries" + where +
+              " ORDER BY code, entry LIMIT :size OFFSET :skip" for key, where in _FILTERS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,7 @@ class Listed:
     iri: str
     code: str
     modified: str
+    facts: bytes = field(repr=False)    # govcat.dcat.model's packed facts
 
 
 class PublicListing:
@@ -64,6 +78,9 @@ class PublicListing:
         else:
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+                self._db.executescript(_DROP)       # an older layout: replaced, then rebuilt (`built` is unset)
+                self._db.execute(f"PRAGMA user_version = {_VERSION}")
             self._db.executescript(_SCHEMA)
         self._db.execute("PRAGMA cache_size=-2048")          # KiB: SQLite's default page cache, 2 MiB
         self._lock = threading.Lock()
@@ -83,27 +100,50 @@ class PublicListing:
         return row is not None and row[0] == "1"
 
     def rebuild(self, view) -> None:
-        """Every public entry of `view` (the public view's Graph), read as it streams from the store."""
+        """Every public entry of `view` (the public view's Graph), read as it streams from the store, its facts
+        read `_BATCH` entries at a time; then the departments and the concepts."""
         rows = map(_row, view.select_iter(query("dcat_public_entries")))
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', '0')")
             self._db.execute("DELETE FROM entries")
-            while True:
-                batch = [row for _, row in zip(range(_BATCH), rows)]
-                if not batch:
-                    break
-                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?)", batch)
+            self._db.execute("DELETE FROM departments")
+            while batch := [row for _, row in zip(range(_BATCH), rows)]:
+                facts = entry_facts(view, sorted({entry for entry, _code, _modified in batch}))
+                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)",
+                                     [(*row, facts[row[0]]) for row in batch])
+            for dept in sorted(view.graphs_with(RDF_TYPE, iri(GC + "Department"))):
+                self._put_department(view, dept)
+            self._put_concepts(view)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', '1')")
             self._changed()
 
     def update(self, view, records: Iterable[str]) -> None:
-        """The rows of `records` as `view` holds them now (an entry no longer public loses its row)."""
+        """The rows of `records` as `view` holds them now (an entry or department no longer public loses its row)."""
         with self._lock, self._db:
             for record in records:
                 self._db.execute("DELETE FROM entries WHERE entry = ?", (record,))
-                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?)",
-                                     map(_row, view.select(query("dcat_public_entries"), {"entry": iri(record)})))
+                rows = [_row(s) for s in view.select(query("dcat_public_entries"), {"entry": iri(record)})]
+                if rows:
+                    facts = entry_facts(view, [record])[record]
+                    self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)",
+                                         [(*row, facts) for row in rows])
+                self._put_department(view, record)
             self._changed()
+
+    def refresh_concepts(self, view) -> None:
+        """The code lists' concepts as `view` holds them (after the view's vocabulary graphs were replaced)."""
+        with self._lock, self._db:
+            self._put_concepts(view)
+
+    def _put_department(self, view, record: str) -> None:
+        self._db.execute("DELETE FROM departments WHERE dept = ?", (record,))
+        facts = department_facts(view, record)
+        if facts is not None:
+            self._db.execute("INSERT INTO departments VALUES (?, ?)", (record, facts))
+
+    def _put_concepts(self, view) -> None:
+        self._db.execute("DELETE FROM concepts")
+        self._db.executemany("INSERT OR IGNORE INTO concepts VALUES (?, ?, ?, ?)", concept_rows(view))
 
     def _changed(self) -> None:
         self._counts.clear()
@@ -123,7 +163,7 @@ class PublicListing:
             after = self._keys.get((since, offset)) if offset > 0 else None
             params = {"since": since[:10] if since else None, "size": size, "skip": 0 if after else offset,
                       "code": after[0] if after else None, "entry": after[1] if after else None}
-            found = [Listed(e, c, m) for e, c, m in self._db.execute(_ROWS[(bool(since), after is not None)], params)]
+            found = [Listed(*row) for row in self._db.execute(_ROWS[(bool(since), after is not None)], params)]
             if found:
                 if len(self._keys) >= _KEYS_KEPT:
                     self._keys.clear()
@@ -144,11 +184,27 @@ class PublicListing:
         with self._lock:
             return self._db.execute("SELECT 1 FROM entries WHERE entry = ?", (entry,)).fetchone() is not None
 
+    def get(self, entry: str) -> Listed | None:
+        with self._lock:
+            row = self._db.execute("SELECT entry, code, modified, facts FROM entries WHERE entry = ?",
+                                   (entry,)).fetchone()
+        return Listed(*row) if row else None
+
     def by_code(self, code: str) -> Listed | None:
         with self._lock:
-            row = self._db.execute("SELECT entry, code, modified FROM entries WHERE code = ? ORDER BY entry LIMIT 1",
-                                   (code,)).fetchone()
+            row = self._db.execute("SELECT entry, code, modified, facts FROM entries WHERE code = ? ORDER BY entry "
+                                   "LIMIT 1", (code,)).fetchone()
         return Listed(*row) if row else None
+
+    def department(self, dept: str) -> bytes | None:
+        """The packed facts of a department the view holds (None for any other IRI)."""
+        with self._lock:
+            row = self._db.execute("SELECT facts FROM departments WHERE dept = ?", (dept,)).fetchone()
+        return row[0] if row else None
+
+    def concepts(self) -> list[tuple[str, str, str, str]]:
+        with self._lock:
+            return self._db.execute("SELECT concept, notation, zh, en FROM concepts").fetchall()
 
     def latest(self) -> str | None:
         """The day of the last change of any public entry."""

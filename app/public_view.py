@@ -15,9 +15,10 @@ Filtering a query's dataset instead (pyoxigraph `default_graph=[…]`) was measu
 
 It follows the live store: `sync(records)` after each change (the commit listener); `open()` builds it
 when absent and otherwise catches up with the records that have a version made since its last sync
-(changes made while no server ran: `govcat load` …; the time is kept in `public-view.json`). The list of its
-entries in code order, which the open-data feed pages through, is kept beside it (govcat.public_listing,
-`public-listing.sqlite`): rebuilt with the view, and its rows updated for every record a sync looks at.
+(changes made while no server ran: `govcat load` …; the time is kept in `public-view.json`). What the open-data
+feed shows of it — its entries in code order with their facts, its departments, the code lists' concepts — is kept
+beside it (govcat.public_listing, `public-listing.sqlite`): rebuilt with the view, its rows updated for every record
+a sync looks at, its concepts when the vocabulary changes.
 """
 from __future__ import annotations
 
@@ -76,9 +77,11 @@ class PublicView:
             since = (stamp - _MARGIN).isoformat().replace("+00:00", "Z")
             rows = self.live.select(query("changed_since"), {"since": literal(since, XSD + "dateTime")})
             self._sync({r["record"].value for r in rows})
-        for graph in VOCABULARY:
-            if self.graph.triples_about(graph, graph) != self.live.triples_about(graph, graph):  # digest stamp
-                self._replace(graph, self.live.graph_ntriples(graph).splitlines())
+        stale = [g for g in VOCABULARY if self.graph.triples_about(g, g) != self.live.triples_about(g, g)]  # digests
+        for graph in stale:
+            self._replace(graph, self.live.graph_ntriples(graph).splitlines())
+        if stale:
+            self.listing.refresh_concepts(self.graph)
         self.graph.flush()
         self._write_stamp(started)
 

@@ -173,22 +173,6 @@ class QueryService:
         with self._lock:
             return dict(self._current.paths)
 
-    def hold(self, view: str) -> tuple[Path, dict[str, str]]:
-        """The current checkpoint of `view` (public or admin), kept until `let_go(token)`: for readers outside the
-        workers (the open-data feed, govcat.checkpoint_reader)."""
-        if view == INTERNAL:
-            raise ValueError("the internal checkpoint is prepared in the background: query it through a worker")
-        snapshot = self._reserve(view, None)
-        return snapshot.paths[view], {view: snapshot.names[view]}
-
-    def let_go(self, token: dict[str, str]) -> None:
-        self._release(token)
-        self._collect()
-
-    def is_current(self, token: dict[str, str]) -> bool:
-        with self._lock:
-            return all(self._current.names[view] == name for view, name in token.items())
-
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._live]

@@ -7,14 +7,13 @@ so dataset URIs dereference); A is served by a real `govcat serve`; `govcat harv
 empty store B over HTTP (every Hydra page) — datasets per second, beside CKAN's DCAT harvester at about
 1 dataset/s (target ≥ 500/s); a second harvest of the unchanged feed (incremental: nothing rewritten). Then
 the full export: every page of /catalog.nt read over HTTP, and in a fresh process every page built
-in-process (govcat.dcat.feed on the public view as in the server: its store read through handles replaced every
-100 records, govcat.checkpoint_reader; and, beside it, through one handle) with that process's peak RSS, split
-into anonymous memory (the heap: Python objects, pyoxigraph's and RocksDB's allocations) and file-backed pages
-(RocksDB's files mapped in, which the kernel may drop), beside the baselines of pyoxigraph alone reading the
+in-process (govcat.dcat.feed as in the server: from the index kept beside the public view,
+govcat.public_listing) with that process's peak RSS, split into anonymous memory (the heap: Python objects,
+SQLite's page cache) and file-backed pages (files mapped in, which the kernel may drop), beside the baselines of pyoxigraph alone reading the
 same records in another fresh process (the list of public entries, then each entry's graph, 100 at a time) from
 the public view and from the whole catalogue's store, and the ceiling: pyoxigraph reading every quad of the
-whole store once (RocksDB's caches full). A page reads only its own records, so govcat's own part should stay
-flat as the catalogue grows; the store's caches grow until they are full. Only entries published and open to
+whole store once (RocksDB's caches full). A page reads only its own rows of the index and the feed never opens
+the store, so its memory should stay flat as the catalogue grows; the store's caches grow until they are full. Only entries published and open to
 the public are in the feed (about one in six of the generated ones). Results: bench/out/harvest_results.json."""
 from __future__ import annotations
 
@@ -31,7 +30,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 from common import add_province_option, cached, generate, write_results  # noqa: E402
-from govcat.checkpoint_reader import BUDGET as SERVER_BUDGET  # noqa: E402 — records read through one handle
 CKAN_PER_SECOND = 1.0
 TARGET_PER_SECOND = 500.0
 
@@ -59,14 +57,10 @@ def memory():
 EXPORT = MEMORY + r"""
 import json, sys
 from pathlib import Path
-from govcat.checkpoint_reader import OneFolder, Recycled
 from govcat.dcat.feed import Feed, page_triples
 from govcat.public_listing import FILE, PublicListing
-from govcat.public_view import FOLDER
-# as the server does: the public view (through handles replaced every 100 records) and the list of its entries
-# (in step: the server has just stopped)
-reader = Recycled(OneFolder(Path(sys.argv[1]) / FOLDER), "public", budget=int(sys.argv[2]))
-feed = Feed(reader, PublicListing(Path(sys.argv[1]) / FILE, read_only=True))
+# as the server does: from the index kept beside the public view (in step: the server has just stopped)
+feed = Feed(PublicListing(Path(sys.argv[1]) / FILE, read_only=True))
 started = time.perf_counter()
 home = "http://127.0.0.1/"
 first = feed.page(1)
@@ -75,7 +69,7 @@ for n in range(1, first.pages + 1):
     page = first if n == 1 else feed.page(n)
     size += len(page_triples(feed, page, home + "catalog", home, f"{home}catalog?page={n}",
                              lambda k: f"{home}catalog?page={k}").serialize("nt"))
-print(json.dumps({"pages": first.pages, "datasets": first.total, "bytes": size, "handles": reader.opened,
+print(json.dumps({"pages": first.pages, "datasets": first.total, "bytes": size,
                   "seconds": time.perf_counter() - started} | memory()))
 """
 
@@ -164,10 +158,8 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
         http_export = time.perf_counter() - started
     finally:
         sparqlserver.stop_server(server, store)
-    exported, one_handle = (json.loads(subprocess.run([sys.executable, "-c", EXPORT, str(store), str(budget)],
-                                                      capture_output=True, text=True, check=True,
-                                                      env=env_for(port)).stdout)
-                            for budget in (SERVER_BUDGET, 10**12))   # as the server reads / through one handle
+    exported = json.loads(subprocess.run([sys.executable, "-c", EXPORT, str(store)], capture_output=True, text=True,
+                                         check=True, env=env_for(port)).stdout)
     from govcat.public_view import FOLDER
     raw, raw_all = (json.loads(subprocess.run([sys.executable, "-c", RAW_EXPORT, str(folder),
                                                str(HERE.parent / "queries" / "dcat_public_entries.rq")],
@@ -182,8 +174,7 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
             "http_export_s": http_export, "http_export_pages": pages, "http_export_mib": size / 2**20,
             "export_s": exported["seconds"], "export_peak_mib": exported["peak_mib"],
             "export_anon_mib": exported["anon_mib"], "export_file_mib": exported["file_mib"],
-            "export_handles": exported["handles"], "one_handle_export_s": one_handle["seconds"],
-            "one_handle_export_peak_mib": one_handle["peak_mib"],
+            "listing_mib": (store / "public-listing.sqlite").stat().st_size / 2**20,
             "raw_export_s": raw["seconds"], "raw_export_peak_mib": raw["peak_mib"],
             "raw_export_anon_mib": raw["anon_mib"], "raw_export_file_mib": raw["file_mib"],
             "raw_all_export_s": raw_all["seconds"], "raw_all_export_peak_mib": raw_all["peak_mib"],
@@ -210,8 +201,7 @@ def main() -> None:
               f"{r['export_s']:>8.1f} {r['http_export_s']:>11.1f} {r['export_peak_mib']:>15.0f}")
     for r in results:
         print(f"{r['entries']:>8}: govcat {r['export_peak_mib']:.0f} ({r['export_anon_mib']:.0f} + {r['export_file_mib']:.0f}) "
-              f"in {r['export_s']:.1f} s ({r['export_handles']} handles; through one handle "
-              f"{r['one_handle_export_peak_mib']:.0f} in {r['one_handle_export_s']:.1f} s); pyoxigraph alone {r['raw_export_peak_mib']:.0f} ({r['raw_export_anon_mib']:.0f} + "
+              f"in {r['export_s']:.1f} s (its index {r['listing_mib']:.0f} MiB on disk); pyoxigraph alone {r['raw_export_peak_mib']:.0f} ({r['raw_export_anon_mib']:.0f} + "
               f"{r['raw_export_file_mib']:.0f}) in {r['raw_export_s']:.1f} s; from the whole store "
               f"{r['raw_all_export_peak_mib']:.0f} in {r['raw_all_export_s']:.1f} s; every quad of the whole store "
               f"({r['scan_quads']:,}) {r['scan_peak_mib']:.0f} in {r['scan_s']:.1f} s")

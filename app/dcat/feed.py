@@ -1,25 +1,22 @@
 """The public feed: which entries, in which order, on which page; each page built as DCAT-AP triples.
 
-`Feed` reads the public view (govcat.public_view: a store of the public records alone) and the list of its
-entries in code order kept beside it (govcat.public_listing, a SQLite index updated with the view): a page looks
-up its 100 rows in the index, then reads only its own records. The records are read through handles on the
-view's checkpoints that are replaced after a bounded number of records (govcat.checkpoint_reader), so that
-RocksDB's caches never fill either: nothing the feed holds grows with the catalogue (bench/RESULTS.md, issue 6:
-the export's memory). Filters: `modified_since` (dct:modified on or after a date) and
-`q` (a substring of the title or the abstract, looked up by queries/dcat_public_matching.rq only when asked)."""
+`Feed` reads only what is kept for it beside the public view (govcat.public_listing, a SQLite index updated with
+the view): the public entries in code order with their facts, the departments that publish them, the code lists'
+concepts. A page is one indexed query for its 100 rows; the store itself is never opened, so nothing the feed holds
+grows with the catalogue (bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified
+on or after a date) and `q` (a substring of the title or the abstract, in lower case: a scan of the facts, only
+when asked)."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from math import ceil
 
-from ..checkpoint_reader import Recycled
 from ..public_listing import Listed, PublicListing
-from ..queries import query
-from ..terms import literal
 from .mapping import Mapping, load_mapping
-from .model import Concepts, Dataset, Publisher, read_datasets
+from .model import Concepts, Dataset, datasets_from, mentions
 from .rdf import Triples, add_catalog, add_dataset, add_paging
+
+CHUNK = 100     # entries read together by a scan of every public entry (data.json, the full export)
 
 
 @dataclass
@@ -31,48 +28,38 @@ class Page:
 
 
 class Feed:
-    def __init__(self, reader: Recycled, listing: PublicListing, mapping: Mapping | None = None):
-        self.reader, self.listing, self.mapping = reader, listing, mapping or load_mapping()
-        self._lock = threading.Lock()
+    def __init__(self, listing: PublicListing, mapping: Mapping | None = None):
+        self.listing, self.mapping = listing, mapping or load_mapping()
         self._concepts: Concepts | None = None
-        self._publishers: dict[tuple, Publisher] = {}
-
-    def changed(self, change=None) -> None:
-        with self._lock:
-            self._publishers = {}
 
     def is_public(self, record: str) -> bool:
         return self.listing.contains(record)
 
     @property
     def concepts(self) -> Concepts:
+        """The code lists' concepts, read once (the view's vocabulary changes only when it opens)."""
         if self._concepts is None:
-            with self.reader.reading() as graph:
-                self._concepts = Concepts(graph)
+            self._concepts = Concepts(self.listing.concepts())
         return self._concepts
 
-    def _matching(self, modified_since: str | None, q: str) -> list[Listed]:
+    def _matching(self, modified_since: str | None, q: str) -> list[str]:
         """The entries whose title or abstract holds `q` (then modified since), in code order."""
-        with self.reader.reading(self.listing.count()) as graph:     # reads every title: a handle of its own
-            rows = graph.select(query("dcat_public_matching"), {"needle": literal(q.strip().lower())})
-        matching = {r["entry"].value for r in rows}
-        return [x for x in self.listing.scan(modified_since) if x.iri in matching]
+        needle = q.strip().lower()
+        return [x.iri for x in self.listing.scan(modified_since, chunk=CHUNK) if mentions(x.facts, needle)]
 
     def dataset(self, record: str) -> Dataset | None:
         """A public entry as a Dataset; None for anything that is not a public entry."""
-        if not self.is_public(record):
-            return None
-        return next(iter(self.datasets([record])), None)
+        found = self.listing.get(record)
+        return next(iter(self.datasets([found])), None) if found else None
 
-    def datasets(self, records: list[str]) -> list[Dataset]:
-        """Public entries as Datasets, read together (a page: two queries), in the order given."""
-        concepts = self.concepts
-        with self.reader.reading(len(records)) as graph:
-            return read_datasets(graph, records, concepts, self.is_public, self._publishers)
+    def datasets(self, listed: list[Listed]) -> list[Dataset]:
+        """Listed entries as Datasets, in the order given."""
+        return datasets_from([(x.iri, x.facts) for x in listed], self.concepts, self.is_public,
+                             self.listing.department)
 
     def by_code(self, code: str) -> Dataset | None:
         found = self.listing.by_code(code)
-        return self.dataset(found.iri) if found else None
+        return next(iter(self.datasets([found])), None) if found else None
 
     def page(self, number: int = 1, modified_since: str | None = None, q: str | None = None,
              size: int | None = None) -> Page:
@@ -85,16 +72,18 @@ class Feed:
         pages = max(1, ceil(total / size))
         number = min(max(1, number), pages)
         offset = (number - 1) * size
-        shown = chosen[offset:offset + size] if q else self.listing.rows(offset, size, modified_since)
-        return Page(number, pages, total, self.datasets([x.iri for x in shown]))
+        if q:
+            shown = [x for x in map(self.listing.get, chosen[offset:offset + size]) if x is not None]
+        else:
+            shown = self.listing.rows(offset, size, modified_since)
+        return Page(number, pages, total, self.datasets(shown))
 
     def all_datasets(self):
-        """Every public entry as a Dataset, read as many at a time as one handle reads (data.json, full export)."""
-        chunk = self.reader.budget
-        batch: list[str] = []
-        for listed in self.listing.scan(chunk=chunk):
-            batch.append(listed.iri)
-            if len(batch) == chunk:
+        """Every public entry as a Dataset, `CHUNK` at a time (data.json, the full export)."""
+        batch: list[Listed] = []
+        for listed in self.listing.scan(chunk=CHUNK):
+            batch.append(listed)
+            if len(batch) == CHUNK:
                 yield from self.datasets(batch)
                 batch = []
         yield from self.datasets(batch)

@@ -1,11 +1,15 @@
-"""One public entry as the feed sees it: `Dataset`, read from the store through a whitelist of the
-entry's properties (no system, no editor account, no related entry that is not public). DCAT-AP
-(`govcat.dcat.rdf`), data.json (`pod`) and schema.org (`schemaorg`) are all written from it."""
+"""One public entry as the feed sees it: `Dataset`, made from the facts the feed keeps of it — a whitelist of the
+entry's properties and its data items, read from the public view (no system, no editor account, no related entry
+that is not public) and kept in govcat.public_listing. DCAT-AP (`govcat.dcat.rdf`), data.json (`pod`) and schema.org
+(`schemaorg`) are all written from it."""
 from __future__ import annotations
 
+import json
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..namespaces import DCT, GC, ORG, SKOS
+from ..namespaces import DCT, GC, ORG, RDF_TYPE, SKOS
 from ..queries import query
 from ..store import Graph
 from ..terms import Term
@@ -54,12 +58,10 @@ class Dataset:
 
 
 class Concepts:
-    """govcat code-list concepts: IRI -> (notation, zh label, en label); read once."""
+    """govcat code-list concepts: IRI -> (notation, zh label, en label)."""
 
-    def __init__(self, graph: Graph):
-        self.by_iri = {r["concept"].value: (r["notation"].value, r["zh"].value if r["zh"] else "",
-                                            r["en"].value if r["en"] else "")
-                       for r in graph.select(query("dcat_concepts"))}
+    def __init__(self, rows: Iterable[tuple[str, str, str, str]]):
+        self.by_iri = {concept: (notation, zh, en) for concept, notation, zh, en in rows}
 
     def notation(self, concept: str | None) -> str | None:
         return self.by_iri[concept][0] if concept in self.by_iri else None
@@ -68,40 +70,68 @@ class Concepts:
         return self.by_iri[concept][1] if concept in self.by_iri else None
 
 
-def read_datasets(graph: Graph, records: list[str], concepts: Concepts, is_public,
-                  publishers: dict[tuple, Publisher] | None = None) -> list[Dataset]:
-    """The entries `records` as Datasets, in that order (an entry without identifier or title is left out),
-    read with two queries over their graphs; `is_public(iri)` says which related entries may be named.
-    `publishers` caches the departments read ((IRI, the entry's provider name) -> Publisher)."""
-    if not records:
-        return []
-    own: dict[str, dict[str, list[Term]]] = {r: {} for r in records}
+# -- what the feed keeps of each record (govcat.public_listing), read from the public view ------------------------
+# An entry's facts are its whitelisted triples and its data items as they are in the store — not yet mapped, so that
+# the mapping and the code lists' labels apply when a page is written — packed as zlib-compressed JSON; a term is its
+# value behind one character saying its kind ("<" an IRI, '"' a literal, "_" a blank node).
+
+def concept_rows(graph: Graph) -> list[tuple[str, str, str, str]]:
+    """(IRI, notation, zh label, en label) of every govcat code-list concept."""
+    return [(r["concept"].value, r["notation"].value, r["zh"].value if r["zh"] else "",
+             r["en"].value if r["en"] else "") for r in graph.select(query("dcat_concepts"))]
+
+
+def entry_facts(graph: Graph, records: list[str]) -> dict[str, bytes]:
+    """The packed facts of each of `records` (two queries over their graphs)."""
+    own: dict[str, dict[str, list[str]]] = {r: {} for r in records}
     for row in graph.select(query("dcat_entries"), named_graphs=records):
-        own[row["entry"].value].setdefault(row["p"].value, []).append(row["o"])
-    items: dict[str, dict[str, dict]] = {r: {} for r in records}
+        own[row["entry"].value].setdefault(row["p"].value, []).append(_term_text(row["o"]))
+    items: dict[str, dict[str, list]] = {r: {} for r in records}
     for row in graph.select(query("dcat_items"), named_graphs=records):
-        items[row["entry"].value].setdefault(row["item"].value, row)
-    publishers = {} if publishers is None else publishers
+        items[row["entry"].value].setdefault(row["item"].value, [
+            row["name"].value, _term_text(row["type"]), _value(row["length"]), _value(row["description"])])
+    return {r: _pack({"own": own[r], "items": items[r]}) for r in records}
+
+
+def department_facts(graph: Graph, dept: str) -> bytes | None:
+    """The packed facts of a department the view holds (what the feed shows of a publisher); None for any other."""
+    own = {p.value: o for _s, p, o in graph.triples_about(dept, dept)}
+    if not any(p == RDF_TYPE and o.value == GC + "Department" for p, o in own.items()):
+        return None
+    return _pack({key: _term_text(own.get(p)) for key, p in _PUBLISHER.items()})
+
+
+def mentions(facts: bytes, needle: str) -> bool:
+    """Whether an entry's title or abstract holds `needle` (lower case), compared in lower case."""
+    own = _unpack(facts)["own"]
+    return any(needle in t[1:].lower() for p in (DCT + "title", DCT + "description") for t in own.get(p, []))
+
+
+def datasets_from(listed: list[tuple[str, bytes]], concepts: Concepts, is_public, department) -> list[Dataset]:
+    """The entries `listed` ((IRI, packed facts)) as Datasets, in that order (an entry without identifier or title is
+    left out); `is_public(iri)` says which related entries may be named, `department(iri)` gives a department's packed
+    facts (None if the view has none)."""
+    publishers: dict[tuple, Publisher] = {}
     found = []
-    for record in records:
-        ds = _dataset(record, own[record], concepts, is_public)
+    for record, packed in listed:
+        facts = _unpack(packed)
+        own = {p: [_term(t) for t in values] for p, values in facts["own"].items()}
+        ds = _dataset(record, own, concepts, is_public)
         if ds is None:
             continue
-        for subject in sorted(items[record], key=_item_order):
-            row = items[record][subject]
-            dtype = row["type"]
+        for subject in sorted(facts["items"], key=_item_order):
+            name, dtype, length, description = facts["items"][subject]
             label = None
             if dtype is not None:
-                label = (f"{concepts.notation(dtype.value)} {concepts.label(dtype.value)}"
-                         if dtype.is_iri and dtype.value in concepts.by_iri else dtype.value)
-            ds.items.append(Item(row["name"].value, label, row["length"].value if row["length"] else None,
-                                 row["description"].value if row["description"] else None))
-        publisher = own[record].get(DCT + "publisher", [None])[0]
+                label = (f"{concepts.notation(dtype[1:])} {concepts.label(dtype[1:])}"
+                         if dtype.startswith("<") and dtype[1:] in concepts.by_iri else dtype[1:])
+            ds.items.append(Item(name, label, length, description))
+        publisher = own.get(DCT + "publisher", [None])[0]
         if publisher is not None and publisher.is_iri:
-            name = own[record].get(GC + "providerName", [None])[0]
+            name = own.get(GC + "providerName", [None])[0]
             key = (publisher.value, name.value if name else None)
             if key not in publishers:
-                publishers[key] = read_publisher(graph, publisher.value, concepts, key[1])
+                publishers[key] = _publisher(key[0], department(key[0]), concepts, key[1])
             ds.publisher = publishers[key]
         found.append(ds)
     return found
@@ -133,13 +163,37 @@ def _dataset(record: str, multi: dict[str, list[Term]], concepts: Concepts, is_p
     return ds
 
 
-def read_publisher(graph: Graph, dept: str, concepts: Concepts, fallback_name: str | None) -> Publisher:
-    own = {p.value: o for _s, p, o in graph.triples_about(dept, dept)}
-    name = own[SKOS + "prefLabel"].value if SKOS + "prefLabel" in own else (fallback_name or dept)
-    level = own.get(GC + "adminLevel")
-    return Publisher(dept, name, own[GC + "uscc"].value if GC + "uscc" in own else None,
-                     concepts.notation(level.value) if level is not None and level.is_iri else None,
-                     own[GC + "regionCode"].value if GC + "regionCode" in own else None)
+def _publisher(dept: str, packed: bytes | None, concepts: Concepts, fallback_name: str | None) -> Publisher:
+    own = _unpack(packed) if packed is not None else {}
+    value = lambda key: own[key][1:] if own.get(key) else None          # noqa: E731
+    level = own.get("level")
+    return Publisher(dept, value("name") or fallback_name or dept, value("uscc"),
+                     concepts.notation(level[1:]) if level and level.startswith("<") else None, value("region"))
+
+
+_PUBLISHER = {"name": SKOS + "prefLabel", "uscc": GC + "uscc", "level": GC + "adminLevel", "region": GC + "regionCode"}
+_KINDS = {"iri": "<", "literal": '"', "bnode": "_"}
+_KIND_OF = {mark: kind for kind, mark in _KINDS.items()}
+
+
+def _term_text(term: Term | None) -> str | None:
+    return None if term is None else _KINDS[term.kind] + term.value
+
+
+def _term(text: str) -> Term:
+    return Term(_KIND_OF[text[0]], text[1:])
+
+
+def _value(term: Term | None) -> str | None:
+    return None if term is None else term.value
+
+
+def _pack(facts: dict) -> bytes:
+    return zlib.compress(json.dumps(facts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _unpack(packed: bytes) -> dict:
+    return json.loads(zlib.decompress(packed))
 
 
 def _item_order(subject: str) -> tuple:
@@ -147,4 +201,5 @@ def _item_order(subject: str) -> tuple:
     return (0, int(tail), subject) if tail.isdigit() else (1, 0, subject)
 
 
-__all__ = ["Concepts", "Dataset", "Item", "Publisher", "read_datasets", "ORG"]
+__all__ = ["Concepts", "Dataset", "Item", "Publisher", "concept_rows", "datasets_from", "department_facts",
+           "entry_facts", "mentions", "ORG"]

@@ -12,10 +12,8 @@ from fastapi import FastAPI
 
 from ..analytics.refresh import Refresher
 from ..catalogue import Catalogue
-from ..checkpoint_reader import Recycled
 from ..dcat.feed import Feed
 from ..engines import query_service
-from ..query_types import PUBLIC
 from ..search import SearchIndex
 from .analytics_api import analytics_router
 from .feed import feed_router
@@ -48,8 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
                                 allowed_service_hosts=settings.service_hosts)   # by the store's engine
         queries.start()
         catalogue.listeners.append(queries.refresh)   # queries see every write, the public view too
-        feed = Feed(Recycled(queries, PUBLIC), queries.public.listing)   # the open-data feed reads the public view …
-        catalogue.listeners.append(feed.changed)      # … and forgets the publishers it read once the view is in step
+        feed = Feed(queries.public.listing)           # the open-data feed reads what is kept of the public view
         refresher = Refresher(catalogue, background=True)    # stored zombie results follow the writes
         catalogue.listeners.append(refresher)
         app.state.catalogue, app.state.queries, app.state.dcat_feed = catalogue, queries, feed
@@ -57,7 +54,6 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             refresher.close()
-            feed.reader.close()
             queries.close()
             search.close()
 
