@@ -41,8 +41,8 @@ VOCABULARY = (ONTOLOGY_GRAPH, CODELISTS_GRAPH)
 PUBLISHER = "http://purl.org/dc/terms/publisher"
 DEPARTMENT = GC + "Department"
 _HIDDEN_LINE = f" {nt_iri(GC + 'lastEditor')} "
-_REBUILD_SHARE = 3    # a sync looking at more than a third of the listed entries rebuilds the listing: a row
-                      # updated costs 0.18 ms, a row rebuilt 0.04–0.08 (200,000–1,000,000 entries)
+_REBUILD_SHARE = 3    # a sync looking at more than a third of the listed entries rebuilds the listing: a record's
+                      # rows updated cost 1.05 ms, an entry rebuilt 0.4 ms (10,000–100,000 entries, RESULTS.md)
 _MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds: catch up a little before the stamp
 
 
