@@ -10,7 +10,8 @@ feed's reader holds nothing that grows with the catalogue: it never opens the st
 
 - `entries`: one row per public entry — IRI, code, dct:modified ('' when none) as queries/dcat_public_entries.rq
   reads them, and its facts (govcat.dcat.model: its whitelisted triples and data items, unmapped, packed); an entry
-  with two codes or dates (data that broke the rules, e.g. harvested) keeps the first row read;
+  with two codes or dates (data that broke the rules, e.g. harvested) keeps the first row read; and its titles and
+  abstracts in lower case (`text`, what `/catalog?q=` looks in: a scan of that column);
 - `departments`: the facts of each department the view holds (the publishers);
 - `concepts`: the code lists' notations and labels.
 govcat.public_view rebuilds the index with the view (and when one change touches more than a third of it), updates
@@ -28,18 +29,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dcat.model import concept_rows, department_facts, entry_facts
+from .dcat.model import concept_rows, department_facts, entry_facts, searchable
 from .namespaces import GC, RDF_TYPE
 from .queries import query
 from .terms import iri
 
 FILE = "public-listing.sqlite"
-_VERSION = 2           # of the layout below (1: no facts); another version is replaced and rebuilt
+_VERSION = 3           # of the layout below (1: no facts, 2: no text); another version is replaced and rebuilt
 _BATCH = 500           # entries whose facts are read together while rebuilding
 _KEYS_KEPT = 4096      # page boundaries remembered (per filter) for keyset paging
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (entry TEXT NOT NULL UNIQUE, code TEXT NOT NULL, modified TEXT NOT NULL,
-                                    facts BLOB NOT NULL);
+                                    facts BLOB NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_by_code ON entries (code, entry);
 CREATE INDEX IF NOT EXISTS entries_by_modified ON entries (modified);
 CREATE TABLE IF NOT EXISTS departments (dept TEXT PRIMARY KEY, facts BLOB NOT NULL);
@@ -57,6 +58,9 @@ _FILTERS = {(False, False): "", (True, False): " WHERE substr(modified, 1, 10) >
 _COUNT = {since: "SELECT count(*) FROM entries" + _FILTERS[(since, False)] for since in (False, True)}
 _ROWS = {key: "SELECT entry, code, modified, facts FROM entries" + where +
               " ORDER BY code, entry LIMIT :size OFFSET :skip" for key, where in _FILTERS.items()}
+_MATCHING = {since: "SELECT entry FROM entries WHERE instr(text, :needle) > 0" +
+                    (" AND substr(modified, 1, 10) >= :since" if since else "") + " ORDER BY code, entry"
+             for since in (False, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +113,8 @@ class PublicListing:
             self._db.execute("DELETE FROM departments")
             while batch := [row for _, row in zip(range(_BATCH), rows)]:
                 facts = entry_facts(view, sorted({entry for entry, _code, _modified in batch}))
-                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)",
-                                     [(*row, facts[row[0]]) for row in batch])
+                self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?)",
+                                     [(*row, facts[row[0]], searchable(facts[row[0]])) for row in batch])
             for dept in sorted(view.graphs_with(RDF_TYPE, iri(GC + "Department"))):
                 self._put_department(view, dept)
             self._put_concepts(view)
@@ -127,8 +131,8 @@ class PublicListing:
                 rows = [_row(s) for s in view.select(query("dcat_public_entries"), {"entry": iri(record)})]
                 if rows:
                     facts = entry_facts(view, [record])[record]
-                    self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)",
-                                         [(*row, facts) for row in rows])
+                    self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?)",
+                                         [(*row, facts, searchable(facts)) for row in rows])
                 self._put_department(view, record)
             self._changed()
 
@@ -181,6 +185,15 @@ class PublicListing:
             if len(found) < chunk:
                 return
             offset += len(found)
+
+    def matching(self, needle: str, since: str | None = None) -> list[str]:
+        """The entries whose title or abstract holds `needle` (lower case; modified on or after `since`), in code
+        order: a scan of the `text` column."""
+        if "\n" in needle:        # the text holds one title or abstract a line
+            return []
+        with self._lock:
+            params = {"needle": needle, "since": since[:10] if since else None}
+            return [entry for entry, in self._db.execute(_MATCHING[bool(since)], params)]
 
     def contains(self, entry: str) -> bool:
         with self._lock:

@@ -84,6 +84,12 @@ def test_the_listing_follows_the_view_its_catch_up_and_its_rebuilds(small_xlsx, 
     assert view.listing.latest() == max(row[2] for row in before)[:10]
     code, entry, _, _ = before[3]
     assert view.listing.by_code(code).iri == entry and view.listing.contains(entry)
+    for needle in ("信息", before[1][3]["own"][DCT + "title"][0][1:][:3].lower(), "没有这样的词"):   # /catalog?q=
+        texts = {row[1]: " ".join(t[1:].lower() for p in (DCT + "title", DCT + "description")
+                                  for t in row[3]["own"].get(p, [])) for row in before}
+        wanted = [row[1] for row in before if needle in texts[row[1]]]
+        assert view.listing.matching(needle) == wanted and (needle == "没有这样的词") == (not wanted)
+        assert view.listing.matching(needle, day) == [row[1] for row in before if row[1] in wanted and row[2] >= day]
 
     transition(cat, code, "withdraw", "reviewer")         # 已下线: out of the view, out of the list
     assert not view.listing.contains(entry) and listed(view.listing) == expected(view) == before[:3] + before[4:]

@@ -4,8 +4,8 @@
 the view): the public entries in code order with their facts, the departments that publish them, the code lists'
 concepts. A page is one indexed query for its 100 rows; the store itself is never opened, so nothing the feed holds
 grows with the catalogue (bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified
-on or after a date) and `q` (a substring of the title or the abstract, in lower case: a scan of the facts, only
-when asked)."""
+on or after a date) and `q` (a substring of the title or the abstract, compared in lower case: a scan of the
+index's text column)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from math import ceil
 
 from ..public_listing import Listed, PublicListing
 from .mapping import Mapping, load_mapping
-from .model import Concepts, Dataset, datasets_from, mentions
+from .model import Concepts, Dataset, datasets_from
 from .rdf import Triples, add_catalog, add_dataset, add_paging
 
 CHUNK = 100     # entries read together by a scan of every public entry (data.json, the full export)
@@ -42,11 +42,6 @@ class Feed:
             self._concepts = Concepts(self.listing.concepts())
         return self._concepts
 
-    def _matching(self, modified_since: str | None, q: str) -> list[str]:
-        """The entries whose title or abstract holds `q` (then modified since), in code order."""
-        needle = q.strip().lower()
-        return [x.iri for x in self.listing.scan(modified_since, chunk=CHUNK) if mentions(x.facts, needle)]
-
     def dataset(self, record: str) -> Dataset | None:
         """A public entry as a Dataset; None for anything that is not a public entry."""
         found = self.listing.get(record)
@@ -64,8 +59,9 @@ class Feed:
     def page(self, number: int = 1, modified_since: str | None = None, q: str | None = None,
              size: int | None = None) -> Page:
         size = size or self.mapping.page_size
+        q = (q or "").strip().lower()
         if q:
-            chosen = self._matching(modified_since, q)
+            chosen = self.listing.matching(q, modified_since)
             total = len(chosen)
         else:
             total = self.listing.count(modified_since)

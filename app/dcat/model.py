@@ -101,10 +101,10 @@ def department_facts(graph: Graph, dept: str) -> bytes | None:
     return _pack({key: _term_text(own.get(p)) for key, p in _PUBLISHER.items()})
 
 
-def mentions(facts: bytes, needle: str) -> bool:
-    """Whether an entry's title or abstract holds `needle` (lower case), compared in lower case."""
+def searchable(facts: bytes) -> str:
+    """An entry's titles and abstracts in lower case, each on a line of its own: what `/catalog?q=` looks in."""
     own = _unpack(facts)["own"]
-    return any(needle in t[1:].lower() for p in (DCT + "title", DCT + "description") for t in own.get(p, []))
+    return "\n".join(t[1:].lower() for p in (DCT + "title", DCT + "description") for t in own.get(p, []))
 
 
 def datasets_from(listed: list[tuple[str, bytes]], concepts: Concepts, is_public, department) -> list[Dataset]:
@@ -202,4 +202,4 @@ def _item_order(subject: str) -> tuple:
 
 
 __all__ = ["Concepts", "Dataset", "Item", "Publisher", "concept_rows", "datasets_from", "department_facts",
-           "entry_facts", "mentions", "ORG"]
+           "entry_facts", "searchable", "ORG"]
