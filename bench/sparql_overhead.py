@@ -1,0 +1,174 @@
+"""Where a point lookup's time goes on /sparql, beside `oxigraph serve` (issue 4: ≤ 1.2× its latency).
+
+    python bench/sparql_overhead.py [--entries 1000] [--runs 2000]
+
+On a generated catalogue (seed 1, `govcat load --publish`, cached in bench/out/overhead-<entries>/), the median
+latency of `ASK {}` — a query that costs its engine next to nothing, so what is measured is each layer's fixed
+cost — measured, alternating, through:
+- `oxigraph serve-read-only` on a copy of the store (the baseline, over HTTP);
+- a bare ASGI app under uvicorn (uvloop, httptools, no access log) that answers without doing anything: the floor
+  of Python's HTTP serving, whatever the app;
+- `govcat serve` (`/sparql`, anonymous: the public view), over HTTP;
+and in process, without HTTP: govcat's whole ASGI app for one /sparql request, and the query service alone
+(`run_async`: the hop to the worker process, the query there, its serialized answer back). The same httpx client
+(keep-alive) asks every server, so its own cost is in every figure alike.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from common import cached, generate, write_results  # noqa: E402
+import sparqlserver  # noqa: E402
+
+ASK = {"query": "ASK {}"}
+BARE = r"""
+import sys, uvicorn
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/sparql-results+json")]})
+    await send({"type": "http.response.body", "body": b'{"head":{},"boolean":true}'})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def prepare(entries: int, out: Path) -> Path:
+    folder = cached(out, "overhead", entries)
+    store = folder / "store"
+    if not (folder / "ready").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        generate(folder / "catalogue", entries, seed=1)
+        subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store),
+                        "--publish", "--as", "bench"], check=True, capture_output=True, env=sparqlserver.clean_env())
+        (folder / "ready").write_text("1")
+    return store
+
+
+def wait_up(client: httpx.Client, url: str) -> None:
+    for _ in range(600):
+        try:
+            if client.get(url, params=ASK).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def over_http(urls: dict[str, str], runs: int) -> dict[str, float]:
+    """Median latency per server, the servers taking turns request by request."""
+    samples: dict[str, list[float]] = {name: [] for name in urls}
+    with httpx.Client(timeout=30) as client:
+        for url in urls.values():
+            wait_up(client, url)
+            for _ in range(300):
+                client.get(url, params=ASK)
+        for _ in range(runs):
+            for name, url in urls.items():
+                started = time.perf_counter()
+                client.get(url, params=ASK).raise_for_status()
+                samples[name].append(time.perf_counter() - started)
+    return {name: median_ms(found) for name, found in samples.items()}
+
+
+def in_process(store: Path, runs: int) -> dict[str, float]:
+    """govcat's ASGI app for one /sparql request and its query service alone, in this process (uvloop)."""
+    import uvloop
+
+    from govcat.query_types import PUBLIC, QueryRequest
+    from govcat.web.app import create_app
+    from govcat.web.settings import Settings
+
+    app = create_app(Settings.from_env(store=store, host="127.0.0.1", port=1, query_timeout=None, row_cap=None))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/sparql", "raw_path": b"/sparql", "query_string": b"query=ASK%20%7B%7D", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1"), (b"accept", b"application/sparql-results+json")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 1), "state": {}}
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def measure() -> dict[str, float]:
+        statuses = []
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        async with app.router.lifespan_context(app):
+            queries = app.state.queries
+            request = QueryRequest(query=ASK["query"], view=PUBLIC, accept="application/sparql-results+json")
+            asgi, service = [], []
+            for n in range(runs + 300):
+                started = time.perf_counter()
+                await app(dict(scope), receive, send)
+                middle = time.perf_counter()
+                outcome = await queries.run_async(request)
+                ended = time.perf_counter()
+                if n >= 300:
+                    asgi.append(middle - started)
+                    service.append(ended - middle)
+            assert set(statuses) == {200} and outcome.error is None, (set(statuses), outcome.error)
+        return {"govcat_asgi_in_process": median_ms(asgi), "query_service_run_async": median_ms(service)}
+
+    return uvloop.run(measure())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    store = prepare(args.entries, args.out)
+    copy = store.parent / "oxigraph-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(store / "oxigraph", copy)
+    ports = [sparqlserver.free_port() for _ in range(2)]
+    procs = [subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(copy), "--bind",
+                               f"127.0.0.1:{ports[0]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+             subprocess.Popen([sys.executable, "-c", BARE, str(ports[1])])]
+    server = sparqlserver.start_server(store, sparqlserver.clean_env())
+    try:
+        http = over_http({"oxigraph_serve": f"http://127.0.0.1:{ports[0]}/query",
+                          "bare_uvicorn_app": f"http://127.0.0.1:{ports[1]}/sparql",
+                          "govcat_sparql": server.url + "/sparql"}, args.runs)
+    finally:
+        sparqlserver.stop_server(server, store)
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(copy, ignore_errors=True)
+    local = in_process(store, args.runs)
+    result = {"entries": args.entries, "runs": args.runs} | {k: round(v, 4) for k, v in (http | local).items()}
+    write_results(args.out / "sparql_overhead.json", [result])
+    base = http["oxigraph_serve"]
+    print(f"ASK {{}}, median of {args.runs} requests, ms (× oxigraph serve):")
+    for name, value in http.items():
+        print(f"  {name:<28} {value:7.3f}  ({value / base:.2f}×)   over HTTP")
+    for name, value in local.items():
+        print(f"  {name:<28} {value:7.3f}            in process")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
