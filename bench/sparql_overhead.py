@@ -8,7 +8,7 @@ cost — measured, alternating, through:
 - `oxigraph serve-read-only` on a copy of the store (the baseline, over HTTP);
 - a bare ASGI app under uvicorn (uvloop, httptools, no access log) that answers without doing anything: the floor
   of Python's HTTP serving, whatever the app;
-- `govcat serve` (`/sparql`, anonymous: the public view), over HTTP;
+- `govcat serve` (`/sparql`), over HTTP: anonymous (the public view) and with an admin's token (the whole store);
 and in process, without HTTP: govcat's whole ASGI app for one /sparql request, and the query service alone
 (`run_async`: the hop to the worker process, the query there, its serialized answer back). The same httpx client
 (keep-alive) asks every server, so its own cost is in every figure alike.
@@ -55,6 +55,7 @@ def prepare(entries: int, out: Path) -> Path:
         generate(folder / "catalogue", entries, seed=1)
         subprocess.run([sys.executable, "-m", "govcat", "load", str(folder / "catalogue"), "--store", str(store),
                         "--publish", "--as", "bench"], check=True, capture_output=True, env=sparqlserver.clean_env())
+        (folder / "token").write_text(sparqlserver.add_user(store, "bench-admin", "admin"))
         (folder / "ready").write_text("1")
     return store
 
@@ -74,18 +75,18 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def over_http(urls: dict[str, str], runs: int) -> dict[str, float]:
-    """Median latency per server, the servers taking turns request by request."""
+def over_http(urls: dict[str, tuple[str, dict]], runs: int) -> dict[str, float]:
+    """Median latency per server (URL, headers), the servers taking turns request by request."""
     samples: dict[str, list[float]] = {name: [] for name in urls}
     with httpx.Client(timeout=30) as client:
-        for url in urls.values():
+        for url, headers in urls.values():
             wait_up(client, url)
             for _ in range(300):
-                client.get(url, params=ASK)
+                client.get(url, params=ASK, headers=headers)
         for _ in range(runs):
-            for name, url in urls.items():
+            for name, (url, headers) in urls.items():
                 started = time.perf_counter()
-                client.get(url, params=ASK).raise_for_status()
+                client.get(url, params=ASK, headers=headers).raise_for_status()
                 samples[name].append(time.perf_counter() - started)
     return {name: median_ms(found) for name, found in samples.items()}
 
@@ -149,9 +150,11 @@ def main() -> None:
              subprocess.Popen([sys.executable, "-c", BARE, str(ports[1])])]
     server = sparqlserver.start_server(store, sparqlserver.clean_env())
     try:
-        http = over_http({"oxigraph_serve": f"http://127.0.0.1:{ports[0]}/query",
-                          "bare_uvicorn_app": f"http://127.0.0.1:{ports[1]}/sparql",
-                          "govcat_sparql": server.url + "/sparql"}, args.runs)
+        admin = {"Authorization": "Bearer " + (store.parent / "token").read_text()}
+        http = over_http({"oxigraph_serve": (f"http://127.0.0.1:{ports[0]}/query", {}),
+                          "bare_uvicorn_app": (f"http://127.0.0.1:{ports[1]}/sparql", {}),
+                          "govcat_sparql": (server.url + "/sparql", {}),
+                          "govcat_sparql_admin": (server.url + "/sparql", admin)}, args.runs)
     finally:
         sparqlserver.stop_server(server, store)
         for proc in procs:
