@@ -174,3 +174,44 @@ def test_an_entry_with_two_codes_is_listed_once(tmp_path):
     listing.update(graph, [entry])
     assert listing.count() == 0 and listing.rows(0, 10) == []
     listing.close()
+
+
+def test_the_feed_is_answered_while_the_index_is_rewritten_and_never_with_an_entry_that_left(small_xlsx, tmp_path,
+                                                                                             monkeypatch):
+    """An index rewritten in steps: the facts of each batch are read with the index free for the feed, and the
+    entries that are no longer public are gone before the first batch is written (rebuild and update alike)."""
+    import govcat.public_listing as public_listing
+
+    cat, view = public_view_over(small_xlsx, tmp_path)
+    before = expected(view)
+    seen: list[tuple[bool, bool, int]] = []        # per batch: index free, withdrawn entries still listed, count
+    read = public_listing.entry_facts
+    withdrawn: list[str] = []
+
+    def watched(graph, records):
+        free = view.listing._lock.acquire(blocking=False)
+        if free:
+            view.listing._lock.release()
+            seen.append((True, any(view.listing.contains(e) for e in withdrawn), view.listing.count()))
+        else:
+            seen.append((False, True, -1))
+        return read(graph, records)
+
+    monkeypatch.setattr(public_listing, "entry_facts", watched)
+    monkeypatch.setattr(public_listing, "_BATCH", 2)
+    cat.listeners.clear()                     # the view follows only when told to, below
+    code, entry, _, _ = before[0]
+    transition(cat, code, "withdraw", "reviewer")
+    withdrawn.append(entry)
+    view.sync(None)                            # a change of unknown extent: the index is rebuilt
+    assert len(seen) >= 3 and all(free and not listed for free, listed, _count in seen), seen
+    assert in_step(cat, view) and len(listed(view.listing)) == len(before) - 1
+
+    seen.clear()
+    code, entry, _, _ = before[1]
+    transition(cat, code, "withdraw", "reviewer")
+    withdrawn.append(entry)
+    view.sync([entry] + [row[1] for row in before[2:6]])      # a few records: their rows are updated
+    assert len(seen) == 2 and all(free and not listed for free, listed, _count in seen), seen
+    assert in_step(cat, view) and len(listed(view.listing)) == len(before) - 2
+    view.close()
