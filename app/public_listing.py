@@ -60,9 +60,11 @@ _FILTERS = {(False, False): "", (True, False): " WHERE substr(modified, 1, 10) >
 _COUNT = {since: "SELECT count(*) FROM entries" + _FILTERS[(since, False)] for since in (False, True)}
 _ROWS = {key: "SELECT entry, code, modified, facts FROM entries" + where +
               " ORDER BY code, entry LIMIT :size OFFSET :skip" for key, where in _FILTERS.items()}
-_MATCHING = {since: "SELECT entry FROM entries WHERE instr(text, :needle) > 0" +
-                    (" AND substr(modified, 1, 10) >= :since" if since else "") + " ORDER BY code, entry"
-             for since in (False, True)}
+_MATCHING = {since: " FROM entries WHERE instr(text, :needle) > 0" +
+                    (" AND substr(modified, 1, 10) >= :since" if since else "") for since in (False, True)}
+_MATCHING_COUNT = {since: "SELECT count(*)" + where for since, where in _MATCHING.items()}
+_MATCHING_ROWS = {since: "SELECT entry, code, modified, facts" + where + " ORDER BY code, entry LIMIT :size OFFSET :skip"
+                  for since, where in _MATCHING.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +226,22 @@ class PublicListing:
                 return
             offset += len(found)
 
-    def matching(self, needle: str, since: str | None = None) -> list[str]:
-        """The entries whose title or abstract holds `needle` (lower case; modified on or after `since`), in code
-        order: a scan of the `text` column."""
+    def matching_count(self, needle: str, since: str | None = None) -> int:
+        """How many entries have a title or abstract holding `needle` (lower case), modified on or after `since`:
+        a scan of the `text` column."""
         if "\n" in needle:        # the text holds one title or abstract a line
-            return []
+            return 0
         with self._lock:
-            params = {"needle": needle, "since": since[:10] if since else None}
-            return [entry for entry, in self._db.execute(_MATCHING[bool(since)], params)]
+            return self._db.execute(_MATCHING_COUNT[bool(since)],
+                                    {"needle": needle, "since": since[:10] if since else None}).fetchone()[0]
+
+    def matching(self, needle: str, offset: int, size: int, since: str | None = None) -> list[Listed]:
+        """`size` of those entries from position `offset`, in code order (another scan)."""
+        if "\n" in needle:
+            return []
+        params = {"needle": needle, "since": since[:10] if since else None, "size": size, "skip": offset}
+        with self._lock:
+            return [Listed(*row) for row in self._db.execute(_MATCHING_ROWS[bool(since)], params)]
 
     def contains(self, entry: str) -> bool:
         with self._lock:

@@ -125,6 +125,12 @@ print(json.dumps({"quads": quads, "seconds": time.perf_counter() - started} | me
 """
 
 
+def status_mib(pid: int, key: str) -> float:
+    """A process's VmRSS or VmHWM (/proc/PID/status), MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(key + ":")) / 1024
+
+
 def env_for(port: int) -> dict:
     from sparqlserver import clean_env
     return clean_env() | {"GOVCAT_BASE": f"http://127.0.0.1:{port}/id/"}
@@ -155,6 +161,7 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
     finally:
         sparqlserver.free_port = chosen
     try:
+        served = {"started": status_mib(server.process.pid, "VmRSS")}    # the serving node's resident memory
         target = store.parent / "harvested"
         shutil.rmtree(target, ignore_errors=True)
         timings = []
@@ -168,6 +175,7 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
             report = json.loads(done.stdout)
             timings.append((seconds, report))
         (first, r1), (second, r2) = timings
+        served["harvested"] = status_mib(server.process.pid, "VmRSS")
         started = time.perf_counter()
         url, pages, size = server.url + "/catalog.nt?page=1", 0, 0
         with httpx.Client(timeout=600) as client:
@@ -179,6 +187,7 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
                 at = body.find(marker)
                 url = body[at + len(marker):body.index(b">", at + len(marker))].decode() if at >= 0 else None
         http_export = time.perf_counter() - started
+        served |= {"exported": status_mib(server.process.pid, "VmRSS"), "peak": status_mib(server.process.pid, "VmHWM")}
     finally:
         sparqlserver.stop_server(server, store)
     exported = json.loads(subprocess.run([sys.executable, "-c", EXPORT, str(store)], capture_output=True, text=True,
@@ -200,6 +209,8 @@ def run_size(entries: int, out: Path, port: int, province: bool = False) -> dict
             "export_s": exported["seconds"], "export_peak_mib": exported["peak_mib"],
             "export_anon_mib": exported["anon_mib"], "export_file_mib": exported["file_mib"],
             "listing_mib": (store / "public-listing.sqlite").stat().st_size / 2**20,
+            "server_rss_started_mib": served["started"], "server_rss_harvested_mib": served["harvested"],
+            "server_rss_exported_mib": served["exported"], "server_peak_mib": served["peak"],
             "listing_rebuild_s": listing["rebuild_s"], "listing_rebuild_peak_mib": listing["peak_mib"],
             "listing_update_ms": listing["update_ms"],
             "raw_export_s": raw["seconds"], "raw_export_peak_mib": raw["peak_mib"],
@@ -230,7 +241,9 @@ def main() -> None:
         print(f"{r['entries']:>8}: govcat {r['export_peak_mib']:.0f} ({r['export_anon_mib']:.0f} + {r['export_file_mib']:.0f}) "
               f"in {r['export_s']:.1f} s (its index {r['listing_mib']:.0f} MiB on disk, rebuilt in "
               f"{r['listing_rebuild_s']:.1f} s, peak {r['listing_rebuild_peak_mib']:.0f} MiB; a record's rows updated in "
-              f"{r['listing_update_ms']:.2f} ms); pyoxigraph alone {r['raw_export_peak_mib']:.0f} ({r['raw_export_anon_mib']:.0f} + "
+              f"{r['listing_update_ms']:.2f} ms); the serving node {r['server_rss_started_mib']:.0f} MiB resident when "
+              f"started, {r['server_rss_harvested_mib']:.0f} after serving two harvests, {r['server_rss_exported_mib']:.0f} "
+              f"after the export over HTTP (peak {r['server_peak_mib']:.0f}); pyoxigraph alone {r['raw_export_peak_mib']:.0f} ({r['raw_export_anon_mib']:.0f} + "
               f"{r['raw_export_file_mib']:.0f}) in {r['raw_export_s']:.1f} s; from the whole store "
               f"{r['raw_all_export_peak_mib']:.0f} in {r['raw_all_export_s']:.1f} s; every quad of the whole store "
               f"({r['scan_quads']:,}) {r['scan_peak_mib']:.0f} in {r['scan_s']:.1f} s")

@@ -88,8 +88,11 @@ def test_the_listing_follows_the_view_its_catch_up_and_its_rebuilds(small_xlsx, 
         texts = {row[1]: " ".join(t[1:].lower() for p in (DCT + "title", DCT + "description")
                                   for t in row[3]["own"].get(p, [])) for row in before}
         wanted = [row[1] for row in before if needle in texts[row[1]]]
-        assert view.listing.matching(needle) == wanted and (needle == "没有这样的词") == (not wanted)
-        assert view.listing.matching(needle, day) == [row[1] for row in before if row[1] in wanted and row[2] >= day]
+        assert view.listing.matching_count(needle) == len(wanted) and (needle == "没有这样的词") == (not wanted)
+        assert [x.iri for x in view.listing.matching(needle, 0, 1000)] == wanted
+        since = [row[1] for row in before if row[1] in wanted and row[2] >= day]
+        assert view.listing.matching_count(needle, day) == len(since)
+        assert [x.iri for x in view.listing.matching(needle, 1, 2, day)] == since[1:3]
 
     transition(cat, code, "withdraw", "reviewer")         # 已下线: out of the view, out of the list
     assert not view.listing.contains(entry) and listed(view.listing) == expected(view) == before[:3] + before[4:]

@@ -4,8 +4,8 @@
 the view): the public entries in code order with their facts, the departments that publish them, the code lists'
 concepts. A page is one indexed query for its 100 rows; the store itself is never opened, so nothing the feed holds
 grows with the catalogue (bench/RESULTS.md, issue 6: the export's memory). Filters: `modified_since` (dct:modified
-on or after a date) and `q` (a substring of the title or the abstract, compared in lower case: a scan of the
-index's text column)."""
+on or after a date) and `q` (a substring of the title or the abstract, compared in lower case: two scans of the
+index's text column, one to count, one for the page's rows — nothing held that grows with the matches)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +44,7 @@ class Feed:
 
     def dataset(self, record: str) -> Dataset | None:
         """A public entry as a Dataset; None for anything that is not a public entry."""
-        found = self.listing.get(record)
-        return next(iter(self.datasets([found])), None) if found else None
+        return self._one(self.listing.get(record))
 
     def datasets(self, listed: list[Listed]) -> list[Dataset]:
         """Listed entries as Datasets, in the order given."""
@@ -53,23 +52,21 @@ class Feed:
                              self.listing.department)
 
     def by_code(self, code: str) -> Dataset | None:
-        found = self.listing.by_code(code)
+        return self._one(self.listing.by_code(code))
+
+    def _one(self, found: Listed | None) -> Dataset | None:
         return next(iter(self.datasets([found])), None) if found else None
 
     def page(self, number: int = 1, modified_since: str | None = None, q: str | None = None,
              size: int | None = None) -> Page:
         size = size or self.mapping.page_size
         q = (q or "").strip().lower()
-        if q:
-            chosen = self.listing.matching(q, modified_since)
-            total = len(chosen)
-        else:
-            total = self.listing.count(modified_since)
+        total = self.listing.matching_count(q, modified_since) if q else self.listing.count(modified_since)
         pages = max(1, ceil(total / size))
         number = min(max(1, number), pages)
         offset = (number - 1) * size
         if q:
-            shown = [x for x in map(self.listing.get, chosen[offset:offset + size]) if x is not None]
+            shown = self.listing.matching(q, offset, size, modified_since)
         else:
             shown = self.listing.rows(offset, size, modified_since)
         return Page(number, pages, total, self.datasets(shown))
