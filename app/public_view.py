@@ -42,7 +42,7 @@ PUBLISHER = "http://purl.org/dc/terms/publisher"
 DEPARTMENT = GC + "Department"
 _HIDDEN_LINE = f" {nt_iri(GC + 'lastEditor')} "
 _REBUILD_SHARE = 3    # a sync looking at more than a third of the listed entries rebuilds the listing: a record's
-                      # rows updated cost 1.1–1.4 ms, an entry rebuilt 0.45–0.55 ms (10,000–1,000,000 entries,
+                      # rows updated cost 1.1–1.4 ms, an entry rebuilt 0.45–0.6 ms (10,000–1,000,000 entries,
                       # RESULTS.md)
 _MARGIN = dt.timedelta(seconds=2)   # versions carry whole seconds: catch up a little before the stamp
 
