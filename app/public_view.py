@@ -58,7 +58,7 @@ class PublicView:
     def __init__(self, live: Graph, folder: Path):
         self.live, self.path, self.stamp_file = live, Path(folder) / FOLDER, Path(folder) / STAMP
         self.graph: Graph | None = None
-        self.listing: PublicListing | None = None    # its entries in code order, for the open-data feed
+        self.listing: PublicListing | None = None    # what the open-data feed reads of it
 
     # -- life cycle ---------------------------------------------------------------------------------
     def open(self) -> None:
