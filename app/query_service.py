@@ -38,6 +38,7 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
 from .public_view import PublicView
+from .query_worker import post
 from .query_types import (  # noqa: F401
     ADMIN,
     INTERNAL,
@@ -155,7 +156,7 @@ class QueryService:
             workers = list(self._live)
         for worker in workers:
             try:
-                worker.conn.send(("stop",))
+                post(worker.conn, ("stop",))
             except OSError:
                 pass
         for worker in workers:
@@ -176,6 +177,11 @@ class QueryService:
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._live]
+
+    def worker_views(self) -> list[dict[str, str]]:
+        """The checkpoint folder each live worker has open per view."""
+        with self._lock:
+            return [dict(w.views) for w in self._live]
 
     # -- queries ------------------------------------------------------------------------------------
     def run(self, request: QueryRequest) -> QueryOutcome:
@@ -314,7 +320,7 @@ class QueryService:
         before = set(worker.views.values())
         try:
             worker.holding = worker.holding | set(views.values())
-            worker.conn.send(message)
+            post(worker.conn, message)
         except (OSError, EOFError):
             self._retire(worker)
             self._replace_later()
@@ -421,7 +427,7 @@ class QueryService:
             return True
         try:
             worker.holding = worker.holding | set(views.values())
-            worker.conn.send(("open", {view: str(path) for view, path in snapshot.paths.items()}))
+            post(worker.conn, ("open", {view: str(path) for view, path in snapshot.paths.items()}))
             if not worker.conn.poll(_START_TIMEOUT):
                 raise OSError("no answer")
             worker.conn.recv()
@@ -447,11 +453,13 @@ class QueryService:
     # -- workers ------------------------------------------------------------------------------------
     def _spawn(self) -> _Worker:
         """A new worker: a fresh interpreter (never a fork of the process that holds the store) that
-        talks over an inherited pipe. It opens the public and admin checkpoints at once."""
+        talks over an inherited pipe. It opens the checkpoints of every view at once (the internal one only when
+        it is prepared; else the preparer switches it when it is)."""
         ours, theirs = Pipe()
         with self._lock:
             snapshot = self._current
-            views = (PUBLIC, ADMIN)
+            prepared = snapshot.ready.is_set() and not (snapshot.skipped or snapshot.failed)
+            views = (PUBLIC, ADMIN, INTERNAL) if prepared else (PUBLIC, ADMIN)
             process = subprocess.Popen(
                 [sys.executable, "-c", "from govcat.query_worker import worker_main; worker_main()",
                  str(theirs.fileno()), json.dumps({v: snapshot.texts[v] for v in views}), str(os.getpid())],

@@ -199,6 +199,19 @@ def test_check_query_refuses_outbound_requests_by_default_and_spares_look_alike_
             check_query(text, allowed)
     assert declares_dataset("SELECT * FROM <urn:g> { ?s ?p ?o }")
     assert not declares_dataset("SELECT ?from { ?s ex:from 'FROM' }")
+    # verdicts are remembered per text and per set of allowed hosts: the same text is judged again elsewhere
+    federated = "SELECT * { SERVICE <http://127.0.0.1:8000/sparql> { ?s ?p ?o } }"
+    for _ in range(2):
+        check_query(federated, allowed)
+        with pytest.raises(QueryRefused, match="SERVICE"):
+            check_query(federated)
+        with pytest.raises(QueryRefused, match="allowed hosts"):
+            check_query(federated, ("other.example",))
+    long = "SELECT * { ?s ?p ?o } #" + "x" * 10000   # past what is remembered: scanned each time, same verdicts
+    check_query(long)
+    with pytest.raises(QueryRefused):
+        check_query("CLEAR ALL #" + "x" * 10000)
+    assert declares_dataset("SELECT * FROM <urn:g> { ?s ?p ?o } #" + "x" * 10000)
 
 
 def test_settings_come_from_defaults_environment_and_flags():
@@ -270,3 +283,37 @@ def test_refresh_makes_writes_visible_and_drops_old_checkpoints(tmp_path):
     finally:
         service.close()
     assert not service.root.exists()
+
+
+def test_workers_hold_every_view_from_their_start(tmp_path):
+    """A worker opens the checkpoint of each view when it starts (and a replacement when it takes over), so
+    that no query waits for a store to open and the checkpoint thread is not woken after each query to catch
+    it up (it was, on every query, until the worker answering happened to be idle when the thread looked)."""
+    from govcat.catalogue import Catalogue
+    from govcat.engines import query_service
+    from govcat.query_service import ADMIN, PUBLIC, QueryRequest
+
+    catalogue = Catalogue.open(tmp_path / "store")
+    service = query_service(catalogue.graph, catalogue.folder, workers=2, timeout=1)
+    service.start()
+
+    def current() -> dict[str, str]:
+        return {view: path.relative_to(service.root).parts[0] for view, path in service.checkpoints.items()}
+
+    try:
+        assert service.worker_views() == [current()] * 2
+        for _ in range(20):
+            assert service.run(QueryRequest("ASK {}", view=PUBLIC)).error is None
+        assert service.worker_views() == [current()] * 2
+        endless = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        catalogue.graph.load_into("".join(f"<urn:t:{i}> <urn:t:p> <urn:t:{i + 1}> .\n" for i in range(300)),
+                                  "nt", "urn:govcat:test:g")
+        service.refresh()
+        stopped = service.run(QueryRequest(endless, view=ADMIN))   # kills its worker; a new one takes its place
+        assert stopped.error is not None and stopped.error.kind == "timeout"
+        deadline = time.monotonic() + 30
+        while len(service.worker_views()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.worker_views() == [current()] * 2
+    finally:
+        service.close()
