@@ -8,6 +8,9 @@ cost — measured, alternating, through:
 - `oxigraph serve-read-only` on a copy of the store (the baseline, over HTTP);
 - a bare ASGI app under uvicorn (uvloop, httptools, no access log) that answers without doing anything: the floor
   of Python's HTTP serving, whatever the app;
+- the same bare app handing each request to a worker process over a pipe and answering with what comes back (the
+  worker answers at once): the floor of any design that runs queries in a separate, killable process, as the
+  timeout guard needs (pyoxigraph cannot cancel a query);
 - `govcat serve` (`/sparql`), over HTTP: anonymous (the public view) and with an admin's token (the whole store);
 and in process, without HTTP: govcat's whole ASGI app for one /sparql request, and the query service alone
 (`run_async`: the hop to the worker process, the query there, its serialized answer back). The same httpx client
@@ -43,6 +46,37 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/sparql-results+json")]})
     await send({"type": "http.response.body", "body": b'{"head":{},"boolean":true}'})
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+BARE_HOP = r"""
+import asyncio, os, subprocess, sys
+from multiprocessing.connection import Connection, Pipe
+if sys.argv[1] == "worker":
+    conn = Connection(int(sys.argv[2]))
+    while True:
+        conn.recv_bytes()
+        conn.send_bytes(b'{"head":{},"boolean":true}')
+import uvicorn
+ours, theirs = Pipe()
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[2], "worker", str(theirs.fileno())],
+                          pass_fds=[theirs.fileno()])
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    ours.send_bytes(scope["query_string"])
+    loop.add_reader(ours.fileno(), lambda: readable.done() or readable.set_result(None))
+    await readable
+    loop.remove_reader(ours.fileno())
+    os.set_blocking(ours.fileno(), True)
+    body = ours.recv_bytes()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/sparql-results+json")]})
+    await send({"type": "http.response.body", "body": body})
+try:
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+finally:
+    worker.kill()
 """
 
 
@@ -144,15 +178,17 @@ def main() -> None:
     copy = store.parent / "oxigraph-copy"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(store / "oxigraph", copy)
-    ports = [sparqlserver.free_port() for _ in range(2)]
+    ports = [sparqlserver.free_port() for _ in range(3)]
     procs = [subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(copy), "--bind",
                                f"127.0.0.1:{ports[0]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-             subprocess.Popen([sys.executable, "-c", BARE, str(ports[1])])]
+             subprocess.Popen([sys.executable, "-c", BARE, str(ports[1])]),
+             subprocess.Popen([sys.executable, "-c", BARE_HOP, str(ports[2]), BARE_HOP])]
     server = sparqlserver.start_server(store, sparqlserver.clean_env())
     try:
         admin = {"Authorization": "Bearer " + (store.parent / "token").read_text()}
         http = over_http({"oxigraph_serve": (f"http://127.0.0.1:{ports[0]}/query", {}),
                           "bare_uvicorn_app": (f"http://127.0.0.1:{ports[1]}/sparql", {}),
+                          "bare_app_worker_hop": (f"http://127.0.0.1:{ports[2]}/sparql", {}),
                           "govcat_sparql": (server.url + "/sparql", {}),
                           "govcat_sparql_admin": (server.url + "/sparql", admin)}, args.runs)
     finally:
