@@ -291,7 +291,7 @@ def test_workers_hold_every_view_from_their_start(tmp_path):
     it up (it was, on every query, until the worker answering happened to be idle when the thread looked)."""
     from govcat.catalogue import Catalogue
     from govcat.engines import query_service
-    from govcat.query_service import ADMIN, PUBLIC, QueryRequest
+    from govcat.query_service import INTERNAL, PUBLIC, QueryRequest
 
     catalogue = Catalogue.open(tmp_path / "store")
     service = query_service(catalogue.graph, catalogue.folder, workers=2, timeout=1)
@@ -309,7 +309,7 @@ def test_workers_hold_every_view_from_their_start(tmp_path):
         catalogue.graph.load_into("".join(f"<urn:t:{i}> <urn:t:p> <urn:t:{i + 1}> .\n" for i in range(300)),
                                   "nt", "urn:govcat:test:g")
         service.refresh()
-        stopped = service.run(QueryRequest(endless, view=ADMIN))   # kills its worker; a new one takes its place
+        stopped = service.run(QueryRequest(endless, view=INTERNAL))   # kills its worker; a new one takes over
         assert stopped.error is not None and stopped.error.kind == "timeout"
         deadline = time.monotonic() + 30
         while len(service.worker_views()) < 2 and time.monotonic() < deadline:
