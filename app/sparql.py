@@ -46,17 +46,18 @@ def check_query(text: str, allowed_service_hosts: Iterable[str] = ()) -> None:
 
 
 def _verdict(text: str, allowed: frozenset[str]) -> tuple[str, str] | None:
-    try:
-        for found in _FORBIDDEN.finditer(_without_literals(text)):
-            word = found.group(1).upper()
-            if word == "SERVICE" and allowed:
-                continue
-            raise QueryRefused(f"不允许使用 {word}：这里只能执行只读查询，且不访问外部服务",
-                               f"{word} is not allowed: only read-only queries without external services")
-        if allowed:
+    """Why `text` is refused (zh, en), or None."""
+    for found in _FORBIDDEN.finditer(_without_literals(text)):
+        word = found.group(1).upper()
+        if word == "SERVICE" and allowed:
+            continue
+        return (f"不允许使用 {word}：这里只能执行只读查询，且不访问外部服务",
+                f"{word} is not allowed: only read-only queries without external services")
+    if allowed:
+        try:
             _check_services(_without_literals(text, keep_iris=True), allowed)
-    except QueryRefused as exc:
-        return exc.zh, exc.en
+        except QueryRefused as exc:
+            return exc.zh, exc.en
     return None
 
 
