@@ -275,7 +275,9 @@ def test_the_server_edits_through_rest_and_answers_sparql_by_view(pair):
     tokens = {role: pair.remote.run("user", "add", f"web-{role}", "--role", role, *extra,
                                     check=True).stdout.splitlines()[-1]
               for role, extra in (("admin", ()), ("viewer", ()))}
-    server = start_server(pair.remote.store, pair.engine.env)
+    # a viewer's query waits (up to the time limit) for the internal replica holding the writes made before it: a dump
+    # of the engine, more than the suite's 2 s on a slow machine (503 "busy" then)
+    server = start_server(pair.remote.store, pair.engine.env | {"GOVCAT_QUERY_TIMEOUT": "30"})
     try:
         admin = httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {tokens['admin']}"})
         entries = admin.get("/api/entries", params={"per_page": 100}).json()["items"]
