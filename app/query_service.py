@@ -1,10 +1,13 @@
 """Running user SPARQL for the endpoint: in killable worker processes, on read-only checkpoints, one per view.
 
-pyoxigraph cannot cancel a query (oxigraph issue #1926), so no query runs in the server process. A small
-pool of worker processes (govcat.query_worker) reads checkpoints (`Store.backup`, hard links) with
-`Store.read_only`. A query that runs past the timeout gets its worker killed — the CPU is released at
-once — and a fresh worker takes its place in the background while the others go on serving. Results are
-serialized in the worker, capped at `row_cap` rows (the cut is reported, never silent).
+pyoxigraph cannot cancel a query (oxigraph issue #1926), so a query runs in the server process only once a
+worker has shown it cheap (below). A small pool of worker processes (govcat.query_worker) reads checkpoints
+(`Store.backup`, hard links) with `Store.read_only`. A query that runs past the timeout gets its worker killed
+— the CPU is released at once — and a fresh worker takes its place in the background while the others go on
+serving. Results are serialized in the worker, capped at `row_cap` rows (the cut is reported, never silent).
+The same request again on the same checkpoint, after a worker answered it within 25 ms, is answered in this
+process from a read-only store of that checkpoint (govcat.query_local): the hop to a worker costs more than a
+point lookup.
 
 What a caller may see decides which checkpoint its query reads (`view_for(access)`):
 - public (no token): a checkpoint of the public view (govcat.public_view), a store holding only what the
@@ -38,7 +41,8 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
 from .public_view import PublicView
-from .query_worker import post
+from .query_local import ON_LOOP, LocalAnswers, request_key, timed
+from .query_worker import _execute, post
 from .query_types import (  # noqa: F401
     ADMIN,
     INTERNAL,
@@ -113,6 +117,7 @@ class QueryService:
         self._preparing: _Snapshot | None = None
         self._closed = False
         self._preparer: threading.Thread | None = None
+        self.local = LocalAnswers()   # requests a worker showed to be cheap, answered in this process
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -165,6 +170,7 @@ class QueryService:
             except subprocess.TimeoutExpired:
                 pass
             self._retire(worker)
+        self.local.close()
         self.public.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -198,14 +204,19 @@ class QueryService:
 
     async def run_async(self, request: QueryRequest) -> QueryOutcome:
         """`run` for an event loop. When a worker is idle and the checkpoint ready (the usual case) no
-        thread is involved: the answer is awaited on the worker's pipe. Otherwise `run` in a thread."""
+        thread is involved: the answer is awaited on the worker's pipe. Otherwise `run` in a thread. A request
+        a worker already answered cheaply on the same checkpoint is answered here (govcat.query_local)."""
         prepared = self._query_message(request, wait=False)
         if isinstance(prepared, QueryOutcome):
             return prepared
         if prepared is None:
             return await asyncio.to_thread(self.run, request)
         message, _deadline, views = prepared
+        key = request_key(request.view, views[request.view], message[3])
         try:
+            found = self.local.proof(key)
+            if found is not None:
+                return await self._answer_here(key, *found, message[3])
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
@@ -226,9 +237,21 @@ class QueryService:
                 loop.remove_reader(fd)
                 if not worker.conn.closed:      # (a stopped worker's pipe is closed)
                     os.set_blocking(fd, True)   # uvloop (libuv) made it non-blocking: recv() would stop mid-message
-            return _outcome(self._receive(worker, views, before))
+            answer = self._receive(worker, views, before)
+            if answer[0] == "ok":
+                self.local.learn(key, answer[2], Path(message[2]))
+            return _outcome(answer)
         finally:
             self._release(views)
+
+    async def _answer_here(self, key: tuple, proven: float, graph: Graph, task: dict) -> QueryOutcome:
+        """Run a proven request in this process (its checkpoint reserved by the caller)."""
+        if proven <= ON_LOOP:
+            answer, seconds = timed(_execute, graph, task)
+        else:
+            answer, seconds = await asyncio.to_thread(timed, _execute, graph, task)
+        self.local.ran(key, proven, seconds)
+        return _outcome(answer)
 
     def _query_message(self, request: QueryRequest, wait: bool):
         """(message, deadline, views) for a worker, its checkpoint reserved until `_release(views)`; a
@@ -404,6 +427,7 @@ class QueryService:
                     self._pending.discard(snapshot.paths[INTERNAL].parent.name)
             if not snapshot.failed and not snapshot.skipped:
                 self._switch_idle(snapshot)
+                self.local.keep_only(self._folders(snapshot))
             self._collect()
 
     def _switch_idle(self, snapshot: _Snapshot) -> None:
@@ -444,7 +468,7 @@ class QueryService:
         folder is listed under the lock: a checkpoint made later is never taken for an unused one."""
         with self._lock:
             keep = set(self._pending) | set(self._reserved) | (self._current.folders if self._current else set())
-            keep |= {name for w in self._live for name in w.holding}
+            keep |= {name for w in self._live for name in w.holding} | self.local.folders()
             unused = [p for p in self.root.iterdir() if p.name.removesuffix(".tmp") not in keep] \
                 if self.root.exists() else []
         for path in unused:
@@ -534,8 +558,8 @@ def _graphs_of(change) -> set[str]:
     return found
 
 
-def _outcome(answer: tuple[str, object]) -> QueryOutcome:
-    status, value = answer
+def _outcome(answer: tuple) -> QueryOutcome:
+    status, value = answer[0], answer[1]      # (a worker's query answer also says how long it took)
     return QueryOutcome(results=value) if status == "ok" else QueryOutcome(error=value)
 
 

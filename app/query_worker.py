@@ -5,7 +5,7 @@ needed and replaced when a message names a newer checkpoint. For a SPARQL Update
 it is given, writable, works out the update's effect there (govcat.sparql_update) and closes it.
 
 Messages (tuples over the pipe), each answered with one reply:
-- ("query", view, checkpoint, task) → ("ok", SerializedResults) | ("error", QueryError)
+- ("query", view, checkpoint, task) → ("ok", SerializedResults, seconds) | ("error", QueryError, seconds)
 - ("open", {view: checkpoint})      → ("ready", pid)
 - ("update", scratch, task)         → ("ok", UpdateEffect) | ("error", QueryError)
 - ("stop",)                          → no reply; the process exits
@@ -65,7 +65,9 @@ def worker_main() -> None:
             except OSError as exc:
                 post(conn, ("error", QueryError("failed", f"无法打开检查点：{exc}", f"cannot open the checkpoint: {exc}")))
                 continue
-            post(conn, _execute(graph, message[3]))
+            started = time.perf_counter()
+            answer = _execute(graph, message[3])
+            post(conn, (*answer, time.perf_counter() - started))
         elif kind == "update":
             post(conn, _update(Path(message[1]), message[2]))
 
