@@ -20,6 +20,17 @@ def test_get_form_post_and_direct_post_give_the_same_answer(server):
     assert len(json_rows(answers[0])) == 20
 
 
+def test_relative_iris_resolve_against_the_endpoint_as_the_client_named_it(server):
+    """The base IRI is the endpoint's URL as the request names it (Host header); asked again, a request is answered
+    from the server process (govcat.query_local) with the same base, never with another host's."""
+    query = "SELECT ?u WHERE { BIND(<other> AS ?u) }"
+    for host in ("127.0.0.1:9", "catalogue.example", "127.0.0.1:9", "catalogue.example:8443"):
+        for _ in range(3):
+            response = server.client.get("/sparql", params={"query": query}, headers={"Host": host})
+            assert response.status_code == 200, response.text
+            assert json_rows(response) == [{"u": f"http://{host}/other"}]
+
+
 @pytest.mark.parametrize("accept, parse", [
     ("application/sparql-results+json", json_rows), ("application/json", json_rows),
     ("application/sparql-results+xml", xml_rows), ("text/csv", csv_rows), ("text/tab-separated-values", tsv_rows),

@@ -84,10 +84,8 @@ async def _answer(queries: QueryService, query: QueryRequest) -> Response:
 
 
 def _url_params(request: Request) -> dict[str, list[str]]:
-    params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        params.setdefault(key, []).append(value)
-    return params
+    """The URL's parameters, as Starlette's `query_params` reads them (without building its multidict)."""
+    return parse_qs(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
 
 
 def _decode(body: bytes, options: str) -> str:
@@ -248,8 +246,21 @@ def _update(request: Request, cat: Catalogue, queries: QueryService, access: Acc
 
 
 def _endpoint(request: Request) -> str:
-    """The endpoint's URL (the base IRI of queries and updates); cheaper than url_for, which walks every route."""
-    return str(request.url.replace(query="", fragment=""))
+    """The endpoint's URL (the base IRI of queries and updates), as Starlette reads it from the request; remembered
+    per scheme, Host header, server address and path (building Starlette's URL costs more than a point lookup's
+    query on the event loop)."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"), scope["path"])
+    found = _ENDPOINTS.get(key)
+    if found is None:
+        if len(_ENDPOINTS) >= 256:        # Host headers are the client's choice: keep a few
+            _ENDPOINTS.clear()
+        found = _ENDPOINTS[key] = str(request.url.replace(query="", fragment=""))
+    return found
+
+
+_ENDPOINTS: dict[tuple, str] = {}
 
 
 def _charset(options: str) -> str | None:
