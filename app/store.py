@@ -7,6 +7,7 @@ substitutions.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
 import io
@@ -416,6 +417,7 @@ def _accepted(accept: str) -> list[str]:
     return [media for _q, _i, media in sorted(ranges)]
 
 
+@functools.lru_cache(maxsize=256)   # clients send the same few Accept headers (parsing one: ≈ 10 µs)
 def negotiate(accept: str | None, kind: str) -> str | None:
     """The media type to answer `kind` results with, or None when the Accept header takes none offered."""
     offered = _OFFERED[kind]
