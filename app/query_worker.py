@@ -5,7 +5,8 @@ needed and replaced when a message names a newer checkpoint. For a SPARQL Update
 it is given, writable, works out the update's effect there (govcat.sparql_update) and closes it.
 
 Messages (tuples over the pipe), each answered with one reply:
-- ("query", view, checkpoint, task) → ("ok", SerializedResults, seconds) | ("error", QueryError, seconds)
+- ("query", view, checkpoint, task) → ("ok", SerializedResults, seconds) | ("error", QueryError[, seconds])
+  (seconds: the query's evaluation and serialization, for govcat.query_local)
 - ("open", {view: checkpoint})      → ("ready", pid)
 - ("update", scratch, task)         → ("ok", UpdateEffect) | ("error", QueryError)
 - ("stop",)                          → no reply; the process exits
