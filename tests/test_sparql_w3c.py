@@ -309,6 +309,9 @@ def test_workers_hold_every_view_from_their_start(tmp_path):
         catalogue.graph.load_into("".join(f"<urn:t:{i}> <urn:t:p> <urn:t:{i + 1}> .\n" for i in range(300)),
                                   "nt", "urn:govcat:test:g")
         service.refresh()
+        deadline = time.monotonic() + 60   # the internal checkpoint (on an external engine: a replica from a dump,
+        while service.run(QueryRequest("ASK {}", view=INTERNAL)).error is not None:   # seconds) is made first
+            assert time.monotonic() < deadline
         stopped = service.run(QueryRequest(endless, view=INTERNAL))   # kills its worker; a new one takes over
         assert stopped.error is not None and stopped.error.kind == "timeout"
         deadline = time.monotonic() + 30   # the replacement starts, and the other worker moves on, in the background
