@@ -50,7 +50,7 @@ class LocalAnswers:
         self._proven: OrderedDict[tuple, float] = OrderedDict()
         self._stores: dict[str, tuple[str, Graph]] = {}   # view -> (checkpoint folder, its store)
         self._opening: dict[str, str] = {}               # view -> checkpoint folder being opened
-        self.answered = 0                                # requests answered here (for tests and the bench)
+        self.answered = 0                                # requests answered here (the tests read it)
 
     def learn(self, key: tuple | None, seconds: float, path: Path) -> None:
         """A worker answered the request `key` in `seconds`; its checkpoint is `path`."""
