@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -124,9 +123,3 @@ class LocalAnswers:
             del self._opening[view]
             if graph is not None:
                 self._stores[view] = (folder, graph)
-
-
-def timed(run, *args) -> tuple[object, float]:
-    started = time.perf_counter()
-    result = run(*args)
-    return result, time.perf_counter() - started

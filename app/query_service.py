@@ -41,8 +41,8 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
 from .public_view import PublicView
-from .query_local import ON_LOOP, LocalAnswers, request_key, timed
-from .query_worker import _execute, post
+from .query_local import ON_LOOP, LocalAnswers, request_key
+from .query_worker import _execute, post, timed
 from .query_types import (  # noqa: F401
     ADMIN,
     INTERNAL,

@@ -34,6 +34,13 @@ def post(conn: Connection, message: object) -> None:
     conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
 
+def timed(run, *args) -> tuple[object, float]:
+    """run(*args) and the seconds it took."""
+    started = time.perf_counter()
+    result = run(*args)
+    return result, time.perf_counter() - started
+
+
 def worker_main() -> None:
     """The entry point of a worker process: argv is (pipe fd, JSON {view: checkpoint}, parent pid)."""
     fd, views, parent = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
@@ -66,9 +73,8 @@ def worker_main() -> None:
             except OSError as exc:
                 post(conn, ("error", QueryError("failed", f"无法打开检查点：{exc}", f"cannot open the checkpoint: {exc}")))
                 continue
-            started = time.perf_counter()
-            answer = _execute(graph, message[3])
-            post(conn, (*answer, time.perf_counter() - started))
+            answer, seconds = timed(_execute, graph, message[3])
+            post(conn, (*answer, seconds))
         elif kind == "update":
             post(conn, _update(Path(message[1]), message[2]))
 
