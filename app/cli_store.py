@@ -296,6 +296,7 @@ def restore(source, store) -> None:
 def serve(store, host, port, query_timeout, row_cap) -> None:
     import uvicorn
 
+    from .web.access_log import AccessLog
     from .web.app import create_app
     from .web.settings import Settings
     try:
@@ -311,16 +312,21 @@ def serve(store, host, port, query_timeout, row_cap) -> None:
     except (SavedQueryError, EngineMismatch) as exc:   # a broken queries/*.rq (named with its file and line);
         click.echo(str(exc), err=True)                  # a store folder bound to another engine
         sys.exit(EXIT_UNREADABLE)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", log_config=_log_config())
+    uvicorn.run(AccessLog(app), host=settings.host, port=settings.port, log_level="info", log_config=_log_config(),
+                access_log=False)
 
 
 def _log_config() -> dict:
-    """uvicorn's logging, its access lines formatted plainly (`INFO:     127.0.0.1:50112 - "GET /sparql?… HTTP/1.1"
-    200`, as uvicorn writes them when not on a terminal): uvicorn's own access formatter copies each record to
-    colour it, 30–32 µs a line against 12–13 (bench/RESULTS.md)."""
+    """uvicorn's logging, with the access lines of `govcat.web.access_log` (written after each response, where
+    uvicorn writes them before) formatted plainly (`INFO:     127.0.0.1:50112 - "GET /sparql?… HTTP/1.1" 200`, as
+    uvicorn writes them when not on a terminal): uvicorn's own access formatter copies each record to colour it,
+    30–32 µs a line against 12–13 (bench/RESULTS.md)."""
     import copy
 
     from uvicorn.config import LOGGING_CONFIG
+
+    from .web.access_log import log as access_log
     config = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["access"] = {"format": "%(levelname)s:     %(message)s"}
+    config["loggers"][access_log.name] = {"handlers": ["access"], "level": "INFO", "propagate": False}
     return config
