@@ -2,6 +2,10 @@
 (fixtures and parsers in sparqlserver.py)."""
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+
 import pytest
 
 from sparqlserver import *  # noqa: F401,F403 — the live server fixture, constants and answer parsers
@@ -252,3 +256,51 @@ def test_sparqlwrapper_as_a_client(server):
     client.setReturnFormat(sw.JSON)
     with pytest.raises(QueryBadFormed):
         client.query()
+
+
+# -- the access log ------------------------------------------------------------------------------------------
+def test_each_request_has_its_access_line_in_the_servers_log(server):
+    marker = "SELECT ?access WHERE { BIND(\"log-line\" AS ?access) }"
+    answers = [server.get(marker), server.client.get("/sparql", params={"query": marker}, headers={"Accept": "x/y"})]
+    assert [r.status_code for r in answers] == [200, 406]
+    target = "/sparql?" + str(answers[0].request.url.query, "ascii")
+    lines = [line for line in server.log.read_text(encoding="utf-8").splitlines() if target in line]
+    assert len(lines) == 2, lines
+    assert re.fullmatch(r'INFO:     127\.0\.0\.1:\d+ - "GET /sparql\?query=\S+ HTTP/1\.1" 200', lines[0]), lines[0]
+    assert lines[1].endswith('HTTP/1.1" 406'), lines[1]
+
+
+def test_the_access_line_is_written_after_the_answer_is_sent_and_a_failure_is_a_500():
+    from govcat.web.access_log import AccessLog, log
+
+    events = []
+
+    class Noting(logging.Handler):
+        def emit(self, record):
+            events.append(("log", record.getMessage()))
+
+    async def answering(scope, receive, send):
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"made"})
+
+    async def failing(scope, receive, send):
+        raise RuntimeError("broken")
+
+    async def send(message):
+        events.append(("sent", message["type"]))
+
+    scope = {"type": "http", "method": "POST", "http_version": "1.1", "raw_path": b"/api/x", "query_string": b"a=\"1\"",
+             "client": ("10.0.0.7", 4321)}
+    handler, level = Noting(), log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        asyncio.run(AccessLog(answering)(scope, None, send))
+        with pytest.raises(RuntimeError):
+            asyncio.run(AccessLog(failing)(scope, None, send))
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+    assert events == [("sent", "http.response.start"), ("sent", "http.response.body"),
+                      ("log", '10.0.0.7:4321 - "POST /api/x?a=%221%22 HTTP/1.1" 201'),
+                      ("log", '10.0.0.7:4321 - "POST /api/x?a=%221%22 HTTP/1.1" 500')]
