@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import pytest
 
@@ -264,7 +265,12 @@ def test_each_request_has_its_access_line_in_the_servers_log(server):
     answers = [server.get(marker), server.client.get("/sparql", params={"query": marker}, headers={"Accept": "x/y"})]
     assert [r.status_code for r in answers] == [200, 406]
     target = "/sparql?" + str(answers[0].request.url.query, "ascii")
-    lines = [line for line in server.log.read_text(encoding="utf-8").splitlines() if target in line]
+    deadline = time.monotonic() + 10          # a line is written once its answer has been sent: just after
+    while True:
+        lines = [line for line in server.log.read_text(encoding="utf-8").splitlines() if target in line]
+        if len(lines) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(lines) == 2, lines
     assert re.fullmatch(r'INFO:     127\.0\.0\.1:\d+ - "GET /sparql\?query=\S+ HTTP/1\.1" 200', lines[0]), lines[0]
     assert lines[1].endswith('HTTP/1.1" 406'), lines[1]

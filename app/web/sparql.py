@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from ..access import Access
 from ..catalogue import Catalogue
@@ -70,22 +71,48 @@ def _request(request: Request, text: str, params: dict[str, list[str]], access: 
                         base_iri=_endpoint(request), view=view_for(access))
 
 
-async def _answer(queries: QueryService, query: QueryRequest) -> Response:
+async def _answer(queries: QueryService, query: QueryRequest) -> Response | _Results:
     outcome = await queries.run_async(query)
     if outcome.error is not None:
         headers = {"Retry-After": "1"} if outcome.error.kind == "busy" else None
         return _text(_STATUS[outcome.error.kind], outcome.error, headers)
     results = outcome.results
-    headers = {"Vary": "Accept, Authorization"}
-    if results.truncated:
-        headers[TRUNCATED] = "true"
-        headers["X-Govcat-Row-Cap"] = str(queries.row_cap)
-    return Response(results.body, media_type=results.media_type, headers=headers)
+    return _Results(results.body, results.media_type, queries.row_cap if results.truncated else None)
+
+
+class _Results:
+    """A query's answer as an ASGI response, its header list built at once (Starlette's `Response` normalizes
+    each header it is given: a tenth of the Python time of a point lookup answered in this process)."""
+
+    __slots__ = ("body", "headers")
+
+    def __init__(self, body: bytes, media_type: str, cut_at: int | None):
+        self.body = body
+        self.headers = [(b"content-length", b"%d" % len(body)), (b"content-type", media_type.encode("latin-1")),
+                        (b"vary", b"Accept, Authorization")]
+        if cut_at is not None:
+            self.headers += [(TRUNCATED.lower().encode(), b"true"), (b"x-govcat-row-cap", b"%d" % cut_at)]
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def _url_params(request: Request) -> dict[str, list[str]]:
     """The URL's parameters, as Starlette's `query_params` reads them (without building its multidict)."""
     return parse_qs(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, as Starlette's `Request.body()` reads it, without its stream generator."""
+    chunks = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _decode(body: bytes, options: str) -> str:
@@ -124,7 +151,7 @@ class GovcatApp(FastAPI):
         await response(scope, receive, send)
 
 
-async def _respond(request: Request) -> Response:
+async def _respond(request: Request) -> Response | _Results:
     state = request.app.state
     method = request.method
     if method not in ("GET", "HEAD", "POST"):
@@ -136,7 +163,7 @@ async def _respond(request: Request) -> Response:
     return await _get(request, state.queries, access)
 
 
-async def _get(request: Request, queries: QueryService, access: Access) -> Response:
+async def _get(request: Request, queries: QueryService, access: Access) -> Response | _Results:
     params = _url_params(request)
     try:
         if "update" in params:
@@ -149,11 +176,11 @@ async def _get(request: Request, queries: QueryService, access: Access) -> Respo
     return await _answer(queries, _request(request, text, params, access))
 
 
-async def _post(request: Request, queries: QueryService, access: Access, cat: Catalogue) -> Response:
+async def _post(request: Request, queries: QueryService, access: Access, cat: Catalogue) -> Response | _Results:
     params = _url_params(request)
     media, _, options = request.headers.get("content-type", "").partition(";")
     media = media.strip().lower()
-    body = await request.body()
+    body = await _body(request)
     update = None
     try:
         if media == FORM:
