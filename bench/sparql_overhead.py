@@ -12,6 +12,7 @@ cost — measured, alternating, through:
   worker answers at once): the floor of any design that runs queries in a separate, killable process, as the
   timeout guard needs (pyoxigraph cannot cancel a query);
 - `govcat serve` (`/sparql`), over HTTP: anonymous (the public view) and with an admin's token (the whole store);
+- with `--before DIR`, the same from another version of govcat (`DIR/govcat`), on a copy of the store;
 and in process, without HTTP: govcat's whole ASGI app for one /sparql request, and the query service alone
 (`run_async`: the hop to the worker process, the query there, its serialized answer back). The same httpx client
 (keep-alive) asks every server, so its own cost is in every figure alike.
@@ -52,9 +53,12 @@ import asyncio, os, subprocess, sys
 from multiprocessing.connection import Connection, Pipe
 if sys.argv[1] == "worker":
     conn = Connection(int(sys.argv[2]))
-    while True:
-        conn.recv_bytes()
-        conn.send_bytes(b'{"head":{},"boolean":true}')
+    try:
+        while True:
+            conn.recv_bytes()
+            conn.send_bytes(b'{"head":{},"boolean":true}')
+    except EOFError:           # the server stopped
+        sys.exit(0)
 import uvicorn
 ours, theirs = Pipe()
 worker = subprocess.Popen([sys.executable, "-c", sys.argv[2], "worker", str(theirs.fileno())],
@@ -173,6 +177,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a folder holding another `govcat` package (e.g. a symlink to app/ of a checkout of an "
+                             "earlier commit): its `govcat serve` takes turns with the others, on a copy of the store "
+                             "(the code before a change, measured in the same run)")
     args = parser.parse_args()
     store = prepare(args.entries, args.out)
     copy = store.parent / "oxigraph-copy"
@@ -183,16 +191,31 @@ def main() -> None:
                                f"127.0.0.1:{ports[0]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
              subprocess.Popen([sys.executable, "-c", BARE, str(ports[1])]),
              subprocess.Popen([sys.executable, "-c", BARE_HOP, str(ports[2]), BARE_HOP])]
+    before = None
+    before_store = store.parent / "before" / "store" if args.before else None
+    if before_store is not None:           # copied before any server opens the store
+        shutil.rmtree(before_store.parent, ignore_errors=True)
+        shutil.copytree(store, before_store)
     server = sparqlserver.start_server(store, sparqlserver.clean_env())
     try:
         admin = {"Authorization": "Bearer " + (store.parent / "token").read_text()}
-        http = over_http({"oxigraph_serve": (f"http://127.0.0.1:{ports[0]}/query", {}),
-                          "bare_uvicorn_app": (f"http://127.0.0.1:{ports[1]}/sparql", {}),
-                          "bare_app_worker_hop": (f"http://127.0.0.1:{ports[2]}/sparql", {}),
-                          "govcat_sparql": (server.url + "/sparql", {}),
-                          "govcat_sparql_admin": (server.url + "/sparql", admin)}, args.runs)
+        urls = {"oxigraph_serve": (f"http://127.0.0.1:{ports[0]}/query", {}),
+                "bare_uvicorn_app": (f"http://127.0.0.1:{ports[1]}/sparql", {}),
+                "bare_app_worker_hop": (f"http://127.0.0.1:{ports[2]}/sparql", {}),
+                "govcat_sparql": (server.url + "/sparql", {}),
+                "govcat_sparql_admin": (server.url + "/sparql", admin)}
+        if before_store is not None:
+            before = sparqlserver.start_server(before_store, sparqlserver.clean_env() |
+                                               {"PYTHONPATH": str(args.before.resolve())})
+            urls |= {"before_govcat_sparql": (before.url + "/sparql", {}),
+                     "before_govcat_sparql_admin": (before.url + "/sparql", admin)}
+        http = over_http(urls, args.runs)
     finally:
         sparqlserver.stop_server(server, store)
+        if before is not None:
+            sparqlserver.stop_server(before, before_store)
+        if before_store is not None:
+            shutil.rmtree(before_store.parent, ignore_errors=True)
         for proc in procs:
             proc.terminate()
             proc.wait()
