@@ -4,7 +4,8 @@ pyoxigraph cannot cancel a query (oxigraph issue #1926), so a query runs in the 
 worker has shown it cheap (below). A small pool of worker processes (govcat.query_worker) reads checkpoints
 (`Store.backup`, hard links) with `Store.read_only`. A query that runs past the timeout gets its worker killed
 — the CPU is released at once — and a fresh worker takes its place in the background while the others go on
-serving. Results are serialized in the worker, capped at `row_cap` rows (the cut is reported, never silent).
+serving. Results are serialized in the worker, capped at `row_cap` rows (the cut is reported, never silent);
+without a cap, a long answer can come in parts as the worker serializes it (`run_async(…, stream=True)`).
 The same request again on the same checkpoint, after a worker answered it within 25 ms, is answered in this
 process from a read-only store of that checkpoint (govcat.query_local): the hop to a worker costs more than a
 point lookup.
@@ -35,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
@@ -45,6 +46,7 @@ from .query_local import ON_LOOP, LocalAnswers, request_key
 from .query_worker import _execute, post, timed
 from .query_types import (  # noqa: F401
     ADMIN,
+    AnswerCut,
     INTERNAL,
     INTERNAL_HIDDEN,
     hide_from_internal,
@@ -58,7 +60,7 @@ from .query_types import (  # noqa: F401
 )
 from .service_description import service_description  # noqa: F401 (the endpoint's, served with it)
 from .sparql import QueryRefused, check_query, declares_dataset
-from .store import Graph
+from .store import Graph, SerializedResults
 
 log = logging.getLogger("govcat.query")
 
@@ -202,16 +204,18 @@ class QueryService:
         finally:
             self._release(views)
 
-    async def run_async(self, request: QueryRequest) -> QueryOutcome:
+    async def run_async(self, request: QueryRequest, stream: bool = False) -> QueryOutcome:
         """`run` for an event loop. When a worker is idle and the checkpoint ready (the usual case) no
         thread is involved: the answer is awaited on the worker's pipe. Otherwise `run` in a thread. A request
-        a worker already answered cheaply on the same checkpoint is answered here (govcat.query_local)."""
-        prepared = self._query_message(request, wait=False)
+        a worker already answered cheaply on the same checkpoint is answered here (govcat.query_local).
+        `stream`: a long answer without a row cap comes in parts (`QueryOutcome.rest`, below `_rest`), the first
+        as soon as the worker has serialized it, instead of whole once the worker is done."""
+        prepared = self._query_message(request, wait=False, stream=stream)
         if isinstance(prepared, QueryOutcome):
             return prepared
         if prepared is None:
             return await asyncio.to_thread(self.run, request)
-        message, _deadline, views = prepared
+        message, deadline, views = prepared
         key = request_key(request.view, views[request.view], message[3])
         try:
             found = self.local.proof(key)
@@ -238,6 +242,9 @@ class QueryService:
                 if not worker.conn.closed:      # (a stopped worker's pipe is closed)
                     os.set_blocking(fd, True)   # uvloop (libuv) made it non-blocking: recv() would stop mid-message
             answer = self._receive(worker, views, before)
+            if answer[0] == "part":
+                return QueryOutcome(results=SerializedResults(answer[1], answer[2], answer[3], False),
+                                    rest=self._rest(worker, views, before, deadline))
             if answer[0] == "ok":
                 self.local.learn(key, answer[2], Path(message[2]))
             return _outcome(answer)
@@ -253,9 +260,10 @@ class QueryService:
         self.local.ran(key, proven, seconds)
         return _outcome(answer)
 
-    def _query_message(self, request: QueryRequest, wait: bool):
+    def _query_message(self, request: QueryRequest, wait: bool, stream: bool = False):
         """(message, deadline, views) for a worker, its checkpoint reserved until `_release(views)`; a
-        QueryOutcome when refused; None when `wait` is False and the internal checkpoint is not ready yet."""
+        QueryOutcome when refused; None when `wait` is False and the internal checkpoint is not ready yet.
+        `stream`: the worker sends a long answer in parts (govcat.query_worker)."""
         try:
             check_query(request.query, self.allowed_service_hosts)
         except QueryRefused as exc:
@@ -276,6 +284,8 @@ class QueryService:
                 "named_graphs": request.named_graphs, "base_iri": request.base_iri,
                 "bindings": dict(request.bindings),
                 "union_default": not declares_dataset(request.query), "row_cap": self.row_cap}
+        if stream:
+            task["stream"] = True
         return ("query", view, snapshot.texts[view], task), deadline, views
 
     def _reserve(self, view: str, deadline: float | None) -> _Snapshot | None:
@@ -351,12 +361,15 @@ class QueryService:
         return before
 
     def _receive(self, worker: _Worker, views: dict[str, str], before: set[str]) -> tuple[str, object]:
+        """The worker's next reply; after its final one (anything but a part of a long answer) it is idle."""
         try:
             answer = worker.conn.recv()
         except (OSError, EOFError):
             self._retire(worker)
             self._replace_later()
             return "error", _died()
+        if answer[0] == "part":
+            return answer
         worker.views.update(views)
         worker.holding = set(worker.views.values())
         self._idle.put(worker)
@@ -367,6 +380,51 @@ class QueryService:
         if worker.views != self._folders(current) and current.ready.is_set():
             self._wake.set()           # it was busy when the others moved on: the preparer switches it
         return answer
+
+    def _rest(self, worker: _Worker, views: dict[str, str], before: set[str],
+              deadline: float) -> AsyncIterator[bytes]:
+        """The later parts of a long answer. A thread of its own reads them from the worker as they come, so
+        that the worker never waits for a slow client nor the event loop for the pipe (a slow client's answer
+        waits in memory, as a whole answer did); past the deadline the worker is stopped, as for any query, and
+        the iterator raises AnswerCut. A consumer that stops early lets the worker finish unread."""
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Queue = asyncio.Queue()
+        wanted = threading.Event()
+        wanted.set()
+
+        def read() -> None:
+            while True:
+                try:
+                    ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+                except (OSError, EOFError):
+                    ready = True    # _receive reports it
+                answer = self._receive(worker, views, before) if ready else ("error", self._stop(worker))
+                if wanted.is_set():
+                    try:
+                        loop.call_soon_threadsafe(arrived.put_nowait, answer)
+                    except RuntimeError:    # the loop is closed: the server is stopping
+                        wanted.clear()
+                if answer[0] != "part":
+                    return
+
+        threading.Thread(target=read, name="govcat-query-parts", daemon=True).start()
+
+        async def parts() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    answer = await arrived.get()
+                    if answer[0] == "part":
+                        yield answer[3]
+                    elif answer[0] == "ok":
+                        if answer[1].body:
+                            yield answer[1].body
+                        return
+                    else:
+                        raise AnswerCut(answer[1])
+            finally:
+                wanted.clear()
+
+        return parts()
 
     def _stop(self, worker: _Worker) -> QueryError:
         self._retire(worker)   # kills the process: the query stops and its CPU is released

@@ -1,6 +1,7 @@
 """What the server and its SPARQL worker processes exchange (plain data, picklable)."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from .catalogue.repository import HISTORY_GRAPH, USERS_GRAPH
@@ -61,6 +62,16 @@ class QueryError:
 class QueryOutcome:
     results: SerializedResults | None = None
     error: QueryError | None = None
+    rest: AsyncIterator[bytes] | None = None   # a long answer's later parts (results.body: its first); raises
+    #                                            AnswerCut if the answer breaks off (only in the server process)
+
+
+class AnswerCut(Exception):
+    """A long answer broke off after its first parts were sent (the time limit, or its worker died)."""
+
+    def __init__(self, error: QueryError):
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass(frozen=True)

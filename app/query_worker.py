@@ -6,7 +6,9 @@ it is given, writable, works out the update's effect there (govcat.sparql_update
 
 Messages (tuples over the pipe), each answered with one reply:
 - ("query", view, checkpoint, task) → ("ok", SerializedResults, seconds) | ("error", QueryError[, seconds])
-  (seconds: the query's evaluation and serialization, for govcat.query_local)
+  (seconds: the query's evaluation and serialization, for govcat.query_local); when the task asks to
+  "stream", a long answer comes first in parts, ("part", kind, media type, bytes) each (govcat.store.SPILL_AT
+  bytes), and the final reply's body holds the rest
 - ("open", {view: checkpoint})      → ("ready", pid)
 - ("update", scratch, task)         → ("ok", UpdateEffect) | ("error", QueryError)
 - ("stop",)                          → no reply; the process exits
@@ -73,7 +75,9 @@ def worker_main() -> None:
             except OSError as exc:
                 post(conn, ("error", QueryError("failed", f"无法打开检查点：{exc}", f"cannot open the checkpoint: {exc}")))
                 continue
-            answer, seconds = timed(_execute, graph, message[3])
+            task = message[3]
+            spill = _spill_to(conn) if task.get("stream") else None
+            answer, seconds = timed(_execute, graph, task, spill)
             post(conn, (*answer, seconds))
         elif kind == "update":
             post(conn, _update(Path(message[1]), message[2]))
@@ -105,12 +109,20 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _execute(graph: Graph, task: dict) -> tuple[str, SerializedResults | QueryError]:
+def _spill_to(conn: Connection):
+    def spill(kind: str, media_type: str, part: bytes) -> None:
+        post(conn, ("part", kind, media_type, part))
+    return spill
+
+
+def _execute(graph: Graph, task: dict, spill=None) -> tuple[str, SerializedResults | QueryError]:
+    """Run a query task; `spill` (only on a local store): see `Graph.query_serialized`."""
+    options = {} if spill is None else {"spill": spill}
     try:
         return "ok", graph.query_serialized(
             task["query"], task["accept"], row_cap=task["row_cap"], union_default=task["union_default"],
             default_graphs=task["default_graphs"], named_graphs=task["named_graphs"], base_iri=task["base_iri"],
-            bindings=task.get("bindings"))
+            bindings=task.get("bindings"), **options)
     except SyntaxError as exc:
         return "error", QueryError("syntax", f"SPARQL 语法错误：{exc}", f"SPARQL syntax error: {exc}")
     except TimeoutError as exc:      # an external engine's time limit (govcat.remote_queries)

@@ -65,9 +65,9 @@ class RemoteQueryService(QueryService):
     def run(self, request: QueryRequest) -> QueryOutcome:
         return self._forward(request) if request.view == ADMIN else super().run(request)
 
-    async def run_async(self, request: QueryRequest) -> QueryOutcome:
+    async def run_async(self, request: QueryRequest, stream: bool = False) -> QueryOutcome:
         if request.view != ADMIN:
-            return await super().run_async(request)
+            return await super().run_async(request, stream)
         return await asyncio.to_thread(self._forward, request)
 
     def _forward(self, request: QueryRequest) -> QueryOutcome:

@@ -4,13 +4,16 @@ through `govcat.sparql_update`.
 GET ?query=…, POST form-encoded (query=… or update=…), POST application/sparql-query and
 application/sparql-update; default-graph-uri and named-graph-uri choose a query's dataset. Results by Accept
 (SELECT/ASK: JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). GET without a
-query: the service description.
+query: the service description. Without a row cap (GOVCAT_ROW_CAP=0), a long answer is sent chunked as its
+worker serializes it (`_Parts`).
 
 Access: no token reads the public view only, a token holder everything but the users graph, an admin
 everything (`view_for`); updates need an admin token (401 without a token, 403 with another role)."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -22,12 +25,14 @@ from starlette.requests import ClientDisconnect
 from ..access import Access
 from ..catalogue import Catalogue
 from ..query_service import QueryService
-from ..query_types import QueryError, QueryRequest, view_for
+from ..query_types import AnswerCut, QueryError, QueryRequest, view_for
 from ..service_description import service_description
 from ..sparql_update import UpdateRefused, write_effect
 from ..validation.report import as_json
 from .auth import get_access
 from .rest import language
+
+log = logging.getLogger("govcat.query")
 
 PATH = "/sparql"
 FORM = "application/x-www-form-urlencoded"
@@ -71,12 +76,14 @@ def _request(request: Request, text: str, params: dict[str, list[str]], access: 
                         base_iri=_endpoint(request), view=view_for(access))
 
 
-async def _answer(queries: QueryService, query: QueryRequest) -> Response | _Results:
-    outcome = await queries.run_async(query)
+async def _answer(queries: QueryService, query: QueryRequest) -> Response | _Results | _Parts:
+    outcome = await queries.run_async(query, stream=True)
     if outcome.error is not None:
         headers = {"Retry-After": "1"} if outcome.error.kind == "busy" else None
         return _text(_STATUS[outcome.error.kind], outcome.error, headers)
     results = outcome.results
+    if outcome.rest is not None:
+        return _Parts(results.body, outcome.rest, results.media_type)
     return _Results(results.body, results.media_type, queries.row_cap if results.truncated else None)
 
 
@@ -97,6 +104,29 @@ class _Results:
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+class _Parts:
+    """A long answer sent as its worker serializes it (chunked, no Content-Length): its first part, then
+    the rest as it comes. If it breaks off (the time limit), the response is left incomplete, which is how
+    HTTP/1.1 tells the client that the answer is not whole (the status line went out with the first part)."""
+
+    def __init__(self, first: bytes, rest: AsyncIterator[bytes], media_type: str):
+        self.first, self.rest = first, rest
+        self.headers = [(b"content-type", media_type.encode("latin-1")), (b"vary", b"Accept, Authorization")]
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.first, "more_body": True})
+        try:
+            async for part in self.rest:
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+        except AnswerCut as exc:
+            log.warning("a long answer broke off after its first parts were sent: %s", exc.error.en)
+            return
+        finally:
+            await self.rest.aclose()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _url_params(request: Request) -> dict[str, list[str]]:
@@ -152,7 +182,7 @@ class GovcatApp(FastAPI):
         await response(scope, receive, send)
 
 
-async def _respond(request: Request) -> Response | _Results:
+async def _respond(request: Request) -> Response | _Results | _Parts:
     state = request.app.state
     method = request.method
     if method not in ("GET", "HEAD", "POST"):
@@ -164,7 +194,7 @@ async def _respond(request: Request) -> Response | _Results:
     return await _get(request, state.queries, access)
 
 
-async def _get(request: Request, queries: QueryService, access: Access) -> Response | _Results:
+async def _get(request: Request, queries: QueryService, access: Access) -> Response | _Results | _Parts:
     params = _url_params(request)
     try:
         if "update" in params:
@@ -177,7 +207,7 @@ async def _get(request: Request, queries: QueryService, access: Access) -> Respo
     return await _answer(queries, _request(request, text, params, access))
 
 
-async def _post(request: Request, queries: QueryService, access: Access, cat: Catalogue) -> Response | _Results:
+async def _post(request: Request, queries: QueryService, access: Access, cat: Catalogue) -> Response | _Results | _Parts:
     params = _url_params(request)
     media, _, options = request.headers.get("content-type", "").partition(";")
     media = media.strip().lower()
