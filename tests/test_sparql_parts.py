@@ -45,7 +45,7 @@ def uncapped(small_xlsx, tmp_path_factory):
     store = tmp_path_factory.mktemp("uncapped") / "store"
     subprocess.run([sys.executable, "-m", "govcat", "load", str(small_xlsx), "--store", str(store)],
                    check=True, capture_output=True, env=clean_env())
-    token = add_user(store, "keeper", "admin")
+    token = add_user(store, "analyst", "viewer")   # the internal view: a checkpoint on every engine
     running = start_server(store, {"GOVCAT_ROW_CAP": "0"})
     running.client.headers["Authorization"] = f"Bearer {token}"
     yield running
