@@ -1,6 +1,8 @@
 """Shared fixtures: a small generated catalogue, written once per session."""
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,13 @@ def needs_shared(sub: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs {path} (../shared beside the checkout), which is absent")
     return path
+
+
+def run_apart(coroutine):
+    """`asyncio.run(coroutine)` in a thread of its own: a test process that started the browser (Playwright's
+    sync API) has an event loop running in its main thread, where `asyncio.run` refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")

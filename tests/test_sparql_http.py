@@ -2,13 +2,13 @@
 (fixtures and parsers in sparqlserver.py)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
 
 import pytest
 
+from conftest import run_apart
 from sparqlserver import *  # noqa: F401,F403 — the live server fixture, constants and answer parsers
 
 
@@ -301,9 +301,9 @@ def test_the_access_line_is_written_after_the_answer_is_sent_and_a_failure_is_a_
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        asyncio.run(AccessLog(answering)(scope, None, send))
+        run_apart(AccessLog(answering)(scope, None, send))
         with pytest.raises(RuntimeError):
-            asyncio.run(AccessLog(failing)(scope, None, send))
+            run_apart(AccessLog(failing)(scope, None, send))
     finally:
         log.removeHandler(handler)
         log.setLevel(level)

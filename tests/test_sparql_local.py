@@ -1,7 +1,6 @@
 """Requests a worker showed to be cheap, answered in the server process (govcat.query_local)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -9,6 +8,7 @@ import time
 
 import pytest
 
+from conftest import run_apart
 from govcat.catalogue import Catalogue
 from govcat.engines import query_service
 from govcat.query_local import PROVEN, LocalAnswers, request_key
@@ -29,7 +29,7 @@ def service(tmp_path):
 
 
 def run(service, text: str, **options):
-    return asyncio.run(service.run_async(QueryRequest(text, view=options.pop("view", INTERNAL), **options)))
+    return run_apart(service.run_async(QueryRequest(text, view=options.pop("view", INTERNAL), **options)))
 
 
 def answered_here(service, text: str, **options):

@@ -3,7 +3,6 @@ server (GOVCAT_ROW_CAP=0) — chunked and whole, broken off at the time limit, a
 goes away."""
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -15,6 +14,7 @@ from govcat.catalogue import Catalogue
 from govcat.engines import query_service
 from govcat.query_service import INTERNAL, QueryRequest
 from govcat.store import SPILL_AT, Graph
+from conftest import run_apart
 from sparqlserver import TIMEOUT, add_user, alive, clean_env, start_server, stop_server, subprocess, sys
 
 MANY = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } VALUES ?copy { 1 2 3 4 5 6 7 8 } }"   # every quad, 8 times
@@ -66,6 +66,19 @@ def test_a_long_answer_comes_chunked_and_whole(uncapped):
     assert short.headers["content-length"] == str(len(short.content))
 
 
+def test_sparqlwrapper_reads_a_long_answer_in_parts(uncapped):
+    sw = pytest.importorskip("SPARQLWrapper")
+    quads = int(uncapped.get(HOW_MANY).json()["results"]["bindings"][0]["n"]["value"])
+    client = sw.SPARQLWrapper(uncapped.endpoint)
+    client.addCustomHttpHeader("Authorization", uncapped.client.headers["Authorization"])
+    client.setQuery(MANY)
+    client.setReturnFormat(sw.JSON)
+    for request_method in (sw.URLENCODED, sw.POSTDIRECTLY):
+        client.setMethod(sw.POST)
+        client.setRequestMethod(request_method)
+        assert len(client.query().convert()["results"]["bindings"]) == 8 * quads
+
+
 def test_a_long_answer_past_the_time_limit_breaks_off_and_the_others_are_served(uncapped):
     workers = set(uncapped.workers())
     started = time.monotonic()
@@ -105,7 +118,7 @@ def test_parts_left_unread_are_still_taken_from_the_worker(tmp_path):
             return await service.run_async(request, stream=True)
 
         worker = service.worker_pids()
-        again = asyncio.run(leave_early())
+        again = run_apart(leave_early())
         assert again.error is None, again.error       # (whole, when it waited for the worker to be free)
         assert service.worker_pids() == worker
     finally:
