@@ -308,7 +308,7 @@ class Graph:
         if kind == "boolean" or row_cap <= 0:
             if spill is None or kind == "boolean":
                 return SerializedResults(kind, media_type, results.serialize(format=fmt), False)
-            sink = _Parts(lambda part: spill(kind, media_type, part))
+            sink = _Spilling(lambda part: spill(kind, media_type, part))
             results.serialize(sink, format=fmt)
             return SerializedResults(kind, media_type, sink.rest(), False)
         # One solution (triple) per line in TSV (N-Triples): stop reading after the cap, then convert.
@@ -450,7 +450,7 @@ class _Enough(Exception):
 SPILL_AT = 1 << 20   # bytes: the parts `query_serialized` spills a long answer in
 
 
-class _Parts:
+class _Spilling:
     """A write target that hands on what it is given in parts of at least `SPILL_AT` bytes."""
 
     __slots__ = ("spill", "_parts", "_size")

@@ -207,7 +207,8 @@ async def _get(request: Request, queries: QueryService, access: Access) -> Respo
     return await _answer(queries, _request(request, text, params, access))
 
 
-async def _post(request: Request, queries: QueryService, access: Access, cat: Catalogue) -> Response | _Results | _Parts:
+async def _post(request: Request, queries: QueryService, access: Access,
+                cat: Catalogue) -> Response | _Results | _Parts:
     params = _url_params(request)
     media, _, options = request.headers.get("content-type", "").partition(";")
     media = media.strip().lower()
