@@ -23,6 +23,7 @@ from browser import (  # noqa: F401 (fixtures)
     snap,
     unlabelled_fields,
 )
+from conftest import enter_made_up_notices
 from govcat.workdays import beijing_today, due_date
 from sparqlserver import start_server, stop_server
 from test_rest_api import Api
@@ -39,7 +40,9 @@ def pick(api: Api, provider: str, consumer: str, n: int) -> tuple[list[str], str
 
 @pytest.fixture(scope="module")
 def web(small_xlsx, tmp_path_factory):
-    """The shared set-up (tests/browser.py), and a request made 40 days ago by the second department."""
+    """The shared set-up (tests/browser.py), and a request made 40 days ago by the second department. Past the
+    installed chinese-calendar's data, the admin first enters (made-up) notices of the years it lacks, as in
+    production (`web.notices`: the expected due dates are counted with them)."""
     ensure_chromium()
     ensure_assets()
     served = serve_catalogue(small_xlsx, tmp_path_factory.mktemp("web-requests"))
@@ -49,11 +52,13 @@ def web(small_xlsx, tmp_path_factory):
     finally:                                       # a failed set-up leaves no server behind
         stop_server(served.server, served.store)
     day = beijing_today() - dt.timedelta(days=40)
+    notices = enter_made_up_notices(served.store, served.names["admin"], first=day)
     made = govcat_cli("request", "submit", entries[2], "--system", system, "--purpose", "核验", "--basis", "职责",
                       "--consumer", served.departments[1], "--as", served.names["admin"], "--date", day.isoformat(),
                       "--store", str(served.store), "--format", "json")
     served.server = start_server(served.store)
     served.entries, served.system, served.late = entries, system, json.loads(made.stdout)
+    served.notices = notices
     yield served
     stop_server(served.server, served.store)
 
@@ -97,7 +102,7 @@ def test_ask_refused_by_r03_then_refused_by_r04_then_granted(page, web):
     page.wait_for_url(lambda url: "/requests/SQ-" in url)
     code = urlsplit(page.url).path.rsplit("/", 1)[-1]
     assert page.get_by_role("status").inner_text() == "申请已提交。"
-    due = due_date(beijing_today()).isoformat()
+    due = due_date(beijing_today(), web.notices).isoformat()
     assert page.locator("#request-due .requests-due").inner_text() == due
     stored = api_request(web, code)
     assert (stored["state"], stored["due"], stored["channel"], stored["purpose"]) == \
