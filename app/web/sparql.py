@@ -5,7 +5,7 @@ GET ?query=…, POST form-encoded (query=… or update=…), POST application/sp
 application/sparql-update; default-graph-uri and named-graph-uri choose a query's dataset. Results by Accept
 (SELECT/ASK: JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). GET without a
 query: the service description. Without a row cap (GOVCAT_ROW_CAP=0), a long answer is sent chunked as its
-worker serializes it (`_Parts`).
+worker serializes it (`_Parts`). A request sent again as it was is not read again (`_Asked`).
 
 Access: no token reads the public view only, a token holder everything but the users graph, an admin
 everything (`view_for`); updates need an admin token (401 without a token, 403 with another role)."""
